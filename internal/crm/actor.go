@@ -1,0 +1,181 @@
+package crm
+
+import (
+	"context"
+	"slices"
+	"strings"
+)
+
+// Role is a staff user's role. The set is fixed; what a role may do is the
+// matrix in rolePermissions, and whether it sees only its own records is a
+// per-role setting admins change at run time (RoleSetting).
+type Role string
+
+const (
+	RoleAdmin     Role = "admin"
+	RoleManager   Role = "manager"
+	RoleSales     Role = "sales"
+	RoleSupport   Role = "support"
+	RoleMarketing Role = "marketing"
+	RoleReadOnly  Role = "read-only"
+)
+
+// Roles lists every role in display order.
+var Roles = []Role{RoleAdmin, RoleManager, RoleSales, RoleSupport, RoleMarketing, RoleReadOnly}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return slices.Contains(Roles, r) }
+
+// Resources that permissions and API key scopes name.
+const (
+	ResContacts     = "contacts"
+	ResCompanies    = "companies"
+	ResActivities   = "activities"
+	ResTasks        = "tasks"
+	ResCustomFields = "custom-fields"
+	ResUsers        = "users"
+	ResAPIKeys      = "apikeys"
+	ResAudit        = "audit"
+	ResExport       = "export"
+	ResImport       = "import"
+)
+
+// Resources lists every resource, for scope validation and the role matrix page.
+var Resources = []string{ResContacts, ResCompanies, ResActivities, ResTasks, ResCustomFields, ResUsers, ResAPIKeys, ResAudit, ResExport, ResImport}
+
+// Action is read or write.
+type Action string
+
+const (
+	Read  Action = "read"
+	Write Action = "write"
+)
+
+// Permission is a resource and an action, written "contacts:write"; it is
+// also the syntax of API key scopes, where "*" means everything.
+type Permission struct {
+	Resource string
+	Action   Action
+}
+
+func (p Permission) String() string { return p.Resource + ":" + string(p.Action) }
+
+// P is shorthand for a Permission.
+func P(resource string, a Action) Permission { return Permission{resource, a} }
+
+// ParseScope validates an API key scope.
+func ParseScope(s string) (string, bool) {
+	if s == "*" {
+		return s, true
+	}
+	res, act, ok := strings.Cut(s, ":")
+	if !ok || (act != string(Read) && act != string(Write)) || !slices.Contains(Resources, res) {
+		return "", false
+	}
+	return s, true
+}
+
+// rolePermissions: write implies read. Admin-only resources (users, API
+// keys, audit) are absent from every other role.
+var rolePermissions = map[Role]map[string]Action{
+	RoleAdmin: nil, // everything
+	RoleManager: {ResContacts: Write, ResCompanies: Write, ResActivities: Write, ResTasks: Write,
+		ResCustomFields: Read, ResExport: Write, ResImport: Write},
+	RoleSales: {ResContacts: Write, ResCompanies: Write, ResActivities: Write, ResTasks: Write,
+		ResCustomFields: Read, ResImport: Write},
+	RoleSupport: {ResContacts: Write, ResCompanies: Read, ResActivities: Write, ResTasks: Write,
+		ResCustomFields: Read},
+	RoleMarketing: {ResContacts: Write, ResCompanies: Write, ResActivities: Read, ResTasks: Read,
+		ResCustomFields: Read, ResExport: Write, ResImport: Write},
+	RoleReadOnly: {ResContacts: Read, ResCompanies: Read, ResActivities: Read, ResTasks: Read,
+		ResCustomFields: Read},
+}
+
+// RoleCan reports whether the role grants p.
+func RoleCan(r Role, p Permission) bool {
+	if r == RoleAdmin {
+		return true
+	}
+	act, ok := rolePermissions[r][p.Resource]
+	if !ok {
+		return false
+	}
+	return p.Action == Read || act == Write
+}
+
+// Actor is who is making a request: a staff user (console or CLI) or an API
+// key. An API key acts with the scopes it carries, never more than its
+// creator's role allowed when it was made.
+type Actor struct {
+	UserID   int64
+	Name     string
+	Role     Role
+	OwnOnly  bool // the role sees and changes only records it owns
+	APIKeyID int64
+	Scopes   []string
+	System   bool // the CLI and background jobs: everything is allowed
+}
+
+// SystemActor acts for the CLI and background work.
+var SystemActor = &Actor{Name: "system", System: true}
+
+// Can reports whether the actor holds permission p.
+func (a *Actor) Can(p Permission) bool {
+	if a == nil {
+		return false
+	}
+	if a.System {
+		return true
+	}
+	if a.APIKeyID != 0 {
+		for _, s := range a.Scopes {
+			if s == "*" || s == p.String() || (p.Action == Read && s == p.Resource+":write") {
+				return true
+			}
+		}
+		return false
+	}
+	return RoleCan(a.Role, p)
+}
+
+// Restricted reports whether the actor may only see records it owns.
+func (a *Actor) Restricted() bool { return a != nil && !a.System && a.OwnOnly && a.UserID != 0 }
+
+// Label is how the actor appears in the audit log.
+func (a *Actor) Label() string {
+	switch {
+	case a == nil:
+		return "anonymous"
+	case a.APIKeyID != 0:
+		return "apikey:" + a.Name
+	default:
+		return a.Name
+	}
+}
+
+type actorKey struct{}
+
+// WithActor returns a context carrying a.
+func WithActor(ctx context.Context, a *Actor) context.Context {
+	return context.WithValue(ctx, actorKey{}, a)
+}
+
+// ActorFrom returns the actor of ctx, or nil.
+func ActorFrom(ctx context.Context) *Actor {
+	a, _ := ctx.Value(actorKey{}).(*Actor)
+	return a
+}
+
+// Authorize returns EUNAUTHORIZED without an actor and EFORBIDDEN when the
+// actor lacks p. Every service method calls it first: it is the one
+// authorisation layer shared by the console, the API and the CLI.
+func Authorize(ctx context.Context, p Permission) (*Actor, error) {
+	a := ActorFrom(ctx)
+	if a == nil {
+		return nil, Errorf(EUNAUTHORIZED, "authentication required")
+	}
+	if !a.Can(p) {
+		return nil, Errorf(EFORBIDDEN, "you do not have permission %s", p)
+	}
+	return a, nil
+}

@@ -1,0 +1,19 @@
+package crm
+
+import "time"
+
+// Services bundles every service an adapter (console, API, CLI) needs. The
+// store fills it; the adapters never see SQL.
+type Services struct {
+	Contacts     ContactService
+	Companies    CompanyService
+	Activities   ActivityService
+	Tasks        TaskService
+	CustomFields CustomFieldService
+	Users        UserService
+	APIKeys      APIKeyService
+	Audit        AuditService
+	Views        ViewService
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+}
