@@ -14,6 +14,7 @@ type Services struct {
 	APIKeys      APIKeyService
 	Audit        AuditService
 	Views        ViewService
+	Idempotency  IdempotencyService
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
