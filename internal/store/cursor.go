@@ -1,0 +1,54 @@
+package store
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+
+	"github.com/ecrm/ecrm/internal/crm"
+)
+
+// Cursors are opaque to clients: base64url JSON of the last row's sort key
+// and id. Keyset pagination keeps deep pages as fast as the first.
+type idCursor struct {
+	ID int64 `json:"i"`
+}
+
+type keyCursor struct {
+	Key string `json:"k"`
+	Num int64  `json:"n"`
+	ID  int64  `json:"i"`
+}
+
+func encodeCursor(v any) string {
+	b, _ := json.Marshal(v)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string, v any) error {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(s) > 2048 || json.Unmarshal(b, v) != nil {
+		var val crm.Validation
+		val.Add("after", "invalid_cursor")
+		return val.Err()
+	}
+	return nil
+}
+
+// DefaultLimit and MaxLimit bound list pages.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+func clampLimit(n int) int {
+	switch {
+	case n <= 0:
+		return DefaultLimit
+	case n > MaxLimit:
+		return MaxLimit
+	}
+	return n
+}
+
+func joinAnd(where []string) string { return strings.Join(where, " AND ") }
