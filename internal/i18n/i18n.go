@@ -2,6 +2,11 @@
 // Persian (right-to-left, Persian digits, Jalali dates) and Japanese. The
 // console, the API's messages and the CLI all take their words from here so
 // a string is translated once.
+//
+// To add strings, put them in locales/<lang>/<area>.json (for example
+// console.json) for every language in Langs, keys prefixed by the area.
+// The package tests fail when a language lacks a key or a translation
+// changes the {0}, {1}… placeholders, so run go test ./internal/i18n.
 package i18n
 
 import (
