@@ -154,11 +154,13 @@ func TestDomainValuesHaveLabels(t *testing.T) {
 // vAdd matches v.Add(field, "key", args…) calls in crm's validation.
 var vAdd = regexp.MustCompile(`(?m)v\.Add\(.*?,\s*"([a-z0-9_]+)"\s*((?:,[^,)]+)*)\)\s*$`)
 
-// TestValidationKeysHaveMessages reads internal/crm's source so a new
+// TestValidationKeysHaveMessages reads internal/crm's and internal/store's source so a new
 // v.Add key, or a changed number of arguments, fails here rather than
 // showing "error.something" to a user.
 func TestValidationKeysHaveMessages(t *testing.T) {
 	names, err := filepath.Glob("../crm/*.go")
+	more, _ := filepath.Glob("../store/*.go")
+	names = append(names, more...)
 	if err != nil || len(names) == 0 {
 		t.Fatalf("no crm sources: %v", err)
 	}

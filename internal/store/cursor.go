@@ -28,9 +28,9 @@ func encodeCursor(v any) string {
 func decodeCursor(s string, v any) error {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(s) > 2048 || json.Unmarshal(b, v) != nil {
-		var val crm.Validation
-		val.Add("after", "invalid_cursor")
-		return val.Err()
+		var v crm.Validation
+		v.Add("after", "invalid_cursor")
+		return v.Err()
 	}
 	return nil
 }

@@ -32,34 +32,34 @@ func (db *DB) FindViews(ctx context.Context, entity string) ([]*crm.SavedView, e
 }
 
 // CreateView saves a view for the caller.
-func (db *DB) CreateView(ctx context.Context, v crm.SavedView) (*crm.SavedView, error) {
+func (db *DB) CreateView(ctx context.Context, sv crm.SavedView) (*crm.SavedView, error) {
 	a := crm.ActorFrom(ctx)
 	if a == nil || a.UserID == 0 {
 		return nil, crm.Errorf(crm.EUNAUTHORIZED, "authentication required")
 	}
-	var val crm.Validation
-	v.Name = strings.TrimSpace(v.Name)
-	if v.Name == "" || len([]rune(v.Name)) > crm.MaxName {
-		val.Add("name", "required")
+	var v crm.Validation
+	sv.Name = strings.TrimSpace(sv.Name)
+	if sv.Name == "" || len([]rune(sv.Name)) > crm.MaxName {
+		v.Add("name", "required")
 	}
-	if v.Entity != "contact" && v.Entity != "company" {
-		val.Add("entity", "invalid_choice")
+	if sv.Entity != "contact" && sv.Entity != "company" {
+		v.Add("entity", "invalid_choice")
 	}
-	if len(v.Query) > 2000 {
-		val.Add("query", "too_long", 2000)
+	if len(sv.Query) > 2000 {
+		v.Add("query", "too_long", 2000)
 	}
-	if err := val.Err(); err != nil {
+	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	v.UserID = a.UserID
+	sv.UserID = a.UserID
 	err := db.inTx(ctx, func(tx *Tx) error {
 		return tx.QueryRowContext(ctx, `INSERT INTO saved_views (user_id, entity, name, query, columns, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			v.UserID, v.Entity, v.Name, v.Query, strings.Join(v.Columns, " "), ms(tx.now)).Scan(&v.ID)
+			sv.UserID, sv.Entity, sv.Name, sv.Query, strings.Join(sv.Columns, " "), ms(tx.now)).Scan(&sv.ID)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &v, nil
+	return &sv, nil
 }
 
 // DeleteView removes one of the caller's views.
