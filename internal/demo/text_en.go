@@ -1,0 +1,56 @@
+package demo
+
+var textEN = langText{
+	products: []string{"annual plan", "starter package", "premium subscription", "team licence",
+		"bulk order", "maintenance contract", "onboarding workshop"},
+	notes: []string{
+		"{short} asked about pricing for the {product}. Sent the price list; follow up next week.",
+		"Prefers email over phone. Best reached in the mornings.",
+		"Met {short} at the trade fair. Interested in the {product}, budget not confirmed yet.",
+		"Complained about a late delivery; offered 10% off the next order.",
+		"Renewal due next quarter. {short} is happy with the service so far.",
+		"Referred by an existing customer. Wants a demo before deciding.",
+		"Updated the billing address after the office move.",
+		"Asked to be called only about orders; newsletter is fine.",
+		"Compared us with two competitors. Price matters more than features here.",
+	},
+	callSubjects: []string{"Follow-up call", "Pricing question", "Renewal call", "Support call", "Introductory call"},
+	callBodies: map[string][]string{
+		"connected": {
+			"Talked with {short} about the {product}. They will confirm by Friday.",
+			"Walked {short} through the setup; no open issues.",
+			"{short} wants a quote for the {product} for the whole team.",
+			"Discussed renewal terms; agreed to send a revised offer.",
+			"Answered questions about delivery times. {short} will place the order this month.",
+		},
+		"no_answer": {"No answer. Will try again tomorrow.", "No answer; sent a short email instead."},
+		"voicemail": {
+			"Left a voicemail asking {short} to call back about the {product}.",
+			"Voicemail: reminded {short} that the offer expires at the end of the month.",
+		},
+		"busy":         {"Line busy. Try again in the afternoon."},
+		"wrong_number": {"Wrong number: the phone on file belongs to someone else. Ask for a new one by email."},
+	},
+	meetingSubjects: []string{"Product demo: {product}", "Quarterly review", "Contract negotiation",
+		"Onboarding session", "Kick-off meeting"},
+	meetingBodies: []string{
+		"Demo went well; {short} will share the recording with their manager.",
+		"Reviewed usage and open tickets; agreed on next steps and a date for the next review.",
+		"Negotiated the {product} terms. Legal review pending on their side.",
+		"Set up accounts for the team and went through the first steps together.",
+		"Agreed the scope, timeline and contacts on both sides.",
+	},
+	emails: []mail{
+		{"Your quote for the {product}", "Hi {name},\n\nAs promised, here is the quote for the {product}. It is valid for 30 days.\n\nLet me know if you have any questions.\n\nBest regards"},
+		{"Welcome aboard!", "Hi {name},\n\nThank you for choosing us. Your {product} is now active, and the getting-started guide is attached.\n\nBest regards"},
+		{"Following up on our call", "Hi {name},\n\nThanks for your time today. As discussed, I will send the details of the {product} by the end of the week.\n\nKind regards"},
+		{"Invitation: customer webinar", "Hi {name},\n\nWe are hosting a short webinar on getting more from the {product} next Thursday. Would you like to join?\n\nBest"},
+		{"Your invoice", "Hi {name},\n\nPlease find attached the invoice for the {product}. Payment is due within 14 days.\n\nThank you"},
+		{"We miss you", "Hi {name},\n\nIt has been a while. If the {product} is still on your list, we have a returning-customer offer for you this month.\n\nBest regards"},
+	},
+	taskTitles: []string{"Call {short} back", "Send quote for the {product}", "Follow up on the demo",
+		"Prepare renewal offer", "Confirm meeting with {short}", "Check delivery status",
+		"Send onboarding materials"},
+	taskBodies: []string{"Mentioned on the last call.", "Needs manager approval before sending.",
+		"Check the current price list first.", "{short} prefers to be contacted in the morning."},
+}
