@@ -1,0 +1,75 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/ecrm/ecrm/internal/crm"
+)
+
+// Permission shorthands for the route table.
+var (
+	contactsR, contactsW         = crm.P(crm.ResContacts, crm.Read), crm.P(crm.ResContacts, crm.Write)
+	companiesR, companiesW       = crm.P(crm.ResCompanies, crm.Read), crm.P(crm.ResCompanies, crm.Write)
+	activitiesR, activitiesW     = crm.P(crm.ResActivities, crm.Read), crm.P(crm.ResActivities, crm.Write)
+	tasksR, tasksW               = crm.P(crm.ResTasks, crm.Read), crm.P(crm.ResTasks, crm.Write)
+	customFieldsR, customFieldsW = crm.P(crm.ResCustomFields, crm.Read), crm.P(crm.ResCustomFields, crm.Write)
+	usersR, usersW               = crm.P(crm.ResUsers, crm.Read), crm.P(crm.ResUsers, crm.Write)
+	apiKeysR, apiKeysW           = crm.P(crm.ResAPIKeys, crm.Read), crm.P(crm.ResAPIKeys, crm.Write)
+	auditR                       = crm.P(crm.ResAudit, crm.Read)
+)
+
+const (
+	get, post, patch, del = http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete
+)
+
+// routes is the map of the API: every operation, with the permission its
+// caller's key needs. Paths are relative to /api/v1. The store checks the
+// same permissions again (and own-records-only), so this table is for
+// early answers and for the document, not the security boundary.
+func (s *server) routes(a huma.API) {
+	handle(s, a, op(get, "/contacts", "list-contacts", "List contacts", contactsR), s.listContacts)
+	handle(s, a, op(post, "/contacts", "create-contact", "Create a contact", contactsW).status(201), s.createContact)
+	handle(s, a, op(post, "/contacts/bulk", "bulk-contacts", "Tag, reassign or delete many contacts", contactsW), s.bulkContacts)
+	handle(s, a, op(get, "/contacts/{id}", "get-contact", "Get a contact", contactsR), s.getContact)
+	handle(s, a, op(patch, "/contacts/{id}", "update-contact", "Update a contact (only the fields sent)", contactsW), s.updateContact)
+	handle(s, a, op(del, "/contacts/{id}", "delete-contact", "Delete a contact", contactsW).status(204), s.deleteContact)
+	handle(s, a, op(get, "/contacts/{id}/duplicates", "contact-duplicates", "Find likely duplicates of a contact", contactsR), s.contactDuplicates)
+	handle(s, a, op(post, "/contacts/{id}/merge", "merge-contacts", "Merge another contact into this one", contactsW), s.mergeContacts)
+	handle(s, a, op(get, "/contacts/{id}/activities", "contact-timeline", "A contact's timeline", contactsR, activitiesR), s.contactTimeline)
+
+	handle(s, a, op(get, "/companies", "list-companies", "List companies", companiesR), s.listCompanies)
+	handle(s, a, op(post, "/companies", "create-company", "Create a company", companiesW).status(201), s.createCompany)
+	handle(s, a, op(get, "/companies/{id}", "get-company", "Get a company", companiesR), s.getCompany)
+	handle(s, a, op(patch, "/companies/{id}", "update-company", "Update a company (only the fields sent)", companiesW), s.updateCompany)
+	handle(s, a, op(del, "/companies/{id}", "delete-company", "Delete a company", companiesW).status(204), s.deleteCompany)
+
+	handle(s, a, op(get, "/activities", "list-activities", "List activities, newest first", activitiesR), s.listActivities)
+	handle(s, a, op(post, "/activities", "create-activity", "Log a note, call, meeting or email", activitiesW).status(201), s.createActivity)
+	handle(s, a, op(get, "/activities/{id}", "get-activity", "Get an activity", activitiesR), s.getActivity)
+	handle(s, a, op(patch, "/activities/{id}", "update-activity", "Update an activity (only the fields sent)", activitiesW), s.updateActivity)
+	handle(s, a, op(del, "/activities/{id}", "delete-activity", "Delete an activity", activitiesW).status(204), s.deleteActivity)
+
+	handle(s, a, op(get, "/tasks", "list-tasks", "List tasks, soonest due first", tasksR), s.listTasks)
+	handle(s, a, op(post, "/tasks", "create-task", "Create a task", tasksW).status(201), s.createTask)
+	handle(s, a, op(get, "/tasks/{id}", "get-task", "Get a task", tasksR), s.getTask)
+	handle(s, a, op(patch, "/tasks/{id}", "update-task", "Update a task (only the fields sent)", tasksW), s.updateTask)
+	handle(s, a, op(del, "/tasks/{id}", "delete-task", "Delete a task", tasksW).status(204), s.deleteTask)
+
+	handle(s, a, op(get, "/custom-fields", "list-custom-fields", "List custom field definitions", customFieldsR), s.listCustomFields)
+	handle(s, a, op(post, "/custom-fields", "create-custom-field", "Define a custom field", customFieldsW).status(201), s.createCustomField)
+	handle(s, a, op(get, "/custom-fields/{id}", "get-custom-field", "Get a custom field definition", customFieldsR), s.getCustomField)
+	handle(s, a, op(patch, "/custom-fields/{id}", "update-custom-field", "Update a custom field (key and entity are fixed)", customFieldsW), s.updateCustomField)
+	handle(s, a, op(del, "/custom-fields/{id}", "delete-custom-field", "Delete a custom field definition", customFieldsW).status(204), s.deleteCustomField)
+
+	handle(s, a, op(get, "/users", "list-users", "List staff users", usersR), s.listUsers)
+	handle(s, a, op(post, "/users", "create-user", "Create a staff user", usersW).status(201), s.createUser)
+	handle(s, a, op(patch, "/users/{id}", "update-user", "Update a staff user", usersW), s.updateUser)
+
+	handle(s, a, op(get, "/api-keys", "list-api-keys", "List API keys (never their secrets)", apiKeysR), s.listAPIKeys)
+	handle(s, a, op(post, "/api-keys", "create-api-key", "Create an API key; the secret is returned once", apiKeysW).status(201), s.createAPIKey)
+	handle(s, a, op(del, "/api-keys/{id}", "revoke-api-key", "Revoke an API key", apiKeysW).status(204), s.revokeAPIKey)
+
+	handle(s, a, op(get, "/audit", "list-audit", "Read the audit log, newest first", auditR), s.listAudit)
+}
