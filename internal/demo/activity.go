@@ -8,8 +8,20 @@ import (
 	"github.com/ecrm/ecrm/internal/crm"
 )
 
-// mail is a template for an email on the timeline.
-type mail struct{ subject, body string }
+// mail is a template for an email on the timeline. to limits who receives
+// it: "" anyone, "buyer" customers (current, loyal or lost), "churned" only
+// lost customers — a welcome or an invoice makes no sense to a lead.
+type mail struct{ subject, body, to string }
+
+func (m mail) suits(stage string) bool {
+	switch m.to {
+	case "buyer":
+		return stage == "customer" || stage == "loyal" || stage == "churned"
+	case "churned":
+		return stage == "churned"
+	}
+	return true
+}
 
 // langText is one language's timeline vocabulary. Templates may contain
 // {name} (formal address, as in an email greeting), {short} (how staff
@@ -85,7 +97,7 @@ func (g *Generator) Activities(contactIndex int, now time.Time) []crm.ActivityIn
 	}
 	times := make([]time.Time, n)
 	for k := range times {
-		times[k] = workingTime(&r, now, r.between(newest, 730), p.city.tz)
+		times[k] = workingTime(&r, now, r.between(newest, 730), p.country.code, p.city.tz)
 	}
 	slices.SortFunc(times, time.Time.Compare)
 	out := make([]crm.ActivityInput, n)
@@ -110,6 +122,9 @@ func (g *Generator) Activities(contactIndex int, now time.Time) []crm.ActivityIn
 			a.DurationSec = ptr(pick(&r, meetingMinutes) * 60)
 		case "email":
 			m := pick(&r, t.emails)
+			for !m.suits(p.stage) {
+				m = pick(&r, t.emails)
+			}
 			a.Subject = ptr(f.fill(m.subject))
 			a.Body = ptr(f.fill(m.body))
 		}
@@ -131,13 +146,32 @@ func callSeconds(r *rng, outcome string) int {
 	return 0
 }
 
-// workingTime returns a moment daysAgo days before now, between 09:00 and
-// 17:55 at UTC offset tz minutes, in UTC.
-func workingTime(r *rng, now time.Time, daysAgo, tz int) time.Time {
+// workingTime returns a moment about daysAgo days before now, never today
+// and never more than max(daysAgo, 4) days back, on a working day of country cc between 09:00 and 17:55 at UTC offset tz
+// minutes, in UTC.
+func workingTime(r *rng, now time.Time, daysAgo int, cc string, tz int) time.Time {
 	zone := time.FixedZone("", tz*60)
 	d := now.In(zone).AddDate(0, 0, -daysAgo)
+	// Move off a weekend towards the middle of the range, so the result
+	// stays within both the two years and the past.
+	step := 1
+	if daysAgo < 3 {
+		step = -1
+	}
+	for weekend(cc, d.Weekday()) {
+		d = d.AddDate(0, 0, step)
+	}
 	t := time.Date(d.Year(), d.Month(), d.Day(), r.between(9, 17), 5*r.intn(12), 0, 0, zone)
 	return t.UTC()
+}
+
+// weekend reports whether day is a day off: Friday in Iran, Saturday and
+// Sunday elsewhere.
+func weekend(cc string, day time.Weekday) bool {
+	if cc == "IR" {
+		return day == time.Friday
+	}
+	return day == time.Saturday || day == time.Sunday
 }
 
 // Task states in plausible proportions: something is always overdue and

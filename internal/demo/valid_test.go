@@ -40,18 +40,20 @@ func checkPhone(e164, country string) string {
 	return ""
 }
 
-func cityOf(cc, name, region string) bool {
+func cityOf(cc, name, region string) bool { return findCity(cc, name, region) != nil }
+
+func findCity(cc, name, region string) *city {
 	for _, c := range []*country{countryUS, countryGB, countryCA, countryAU, countryDE, countryIR, countryJP} {
 		if c.code != cc {
 			continue
 		}
 		for _, ct := range c.cities {
 			if ct.name == name && ct.region == region {
-				return true
+				return &ct
 			}
 		}
 	}
-	return false
+	return nil
 }
 
 var reservedDomain = []string{".example.com", ".example.net", ".example.org", ".example.jp", "@example.com", "@example.net", "@example.org", "@example.jp"}
@@ -148,6 +150,10 @@ func TestActivitiesValid(t *testing.T) {
 				t.Errorf("contact %d activity %d at %v is before the previous one at %v", i, k, at, prev)
 			}
 			prev = at
+			local := at.In(time.FixedZone("", findCity(*contact.Country, *contact.City, *contact.Region).tz*60))
+			if h := local.Hour(); h < 9 || h > 17 || weekend(*contact.Country, local.Weekday()) {
+				t.Errorf("contact %d activity %d at %v local time in %s, want a working day 09–18", i, k, local, *contact.Country)
+			}
 			text := *a.Body
 			if a.Subject != nil {
 				text = *a.Subject + text
