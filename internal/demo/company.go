@@ -95,7 +95,8 @@ func (g *Generator) companyName(j int) companyCore {
 	return c
 }
 
-// Company returns company j.
+// Company returns company j (j >= 0): 40% English-speaking firms in the
+// US, UK, Canada, Australia and Germany, 30% Iranian, 30% Japanese.
 func (g *Generator) Company(j int) crm.CompanyInput {
 	c := g.companyName(j)
 	r := &c.r

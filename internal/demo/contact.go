@@ -120,8 +120,11 @@ type record struct {
 	companyDomain   string
 }
 
-// Contact returns contact i. companyIndex is the company in [0, companies)
-// the contact works at, or -1; in.CompanyID is left for the caller to map.
+// Contact returns contact i (i >= 0). About 40% work at a company:
+// companyIndex is then in [0, companies) and is -1 otherwise or when
+// companies is 0. in.CompanyID is left for the caller to map. A B2B
+// contact's email is at its company's domain, so changing companies
+// changes the address, never its uniqueness.
 func (g *Generator) Contact(i int, companies int) (in crm.ContactInput, companyIndex int) {
 	rec := g.record(i, companies)
 	emails := []string{rec.email}

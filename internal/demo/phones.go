@@ -29,6 +29,16 @@ func subscriber(r *rng, n int) string {
 	return string(rune('2'+r.intn(8))) + digits(r, n-1)
 }
 
+// nanpExchange returns a North American exchange code: it starts with 2–9
+// and is not N11, which are service numbers (411, 911).
+func nanpExchange(r *rng) string {
+	e := subscriber(r, 3)
+	if e[1:] == "11" {
+		e = e[:2] + "2"
+	}
+	return e
+}
+
 // persianDigits writes ASCII digits as Persian ones, as Persian text does.
 func persianDigits(s string) string {
 	out := make([]rune, 0, len(s))
@@ -49,11 +59,7 @@ func mobile(r *rng, cc string, c *city) string {
 	switch cc {
 	case "US", "CA":
 		// North America has no mobile ranges: a mobile uses the city's area code.
-		exch := subscriber(r, 3)
-		if exch[1:] == "11" { // N11 codes are service numbers
-			exch = exch[:2] + "2"
-		}
-		n := "(" + c.area + ") " + exch + "-" + digits(r, 4)
+		n := "(" + c.area + ") " + nanpExchange(r) + "-" + digits(r, 4)
 		if intl {
 			return "+1 " + n
 		}
@@ -105,7 +111,7 @@ func landline(r *rng, cc string, c *city) string {
 	split := len(sub) - 4
 	switch cc {
 	case "US", "CA":
-		return "(" + c.area + ") " + sub[:3] + "-" + sub[3:]
+		return "(" + c.area + ") " + nanpExchange(r) + "-" + sub[3:]
 	case "AU":
 		return "(0" + c.area + ") " + sub[:split] + " " + sub[split:]
 	case "DE":
