@@ -114,8 +114,9 @@ func (r *Reader) Encoding() string { return r.enc }
 // io.EOF after the last one, or a *LineError (see LineError.Fatal for whether
 // reading can go on). Records may differ in length.
 //
-// The returned slice is reused by the next Read; the strings in it are not
-// and may be kept.
+// Cells are returned as they are in the file: pass them through
+// Unneutralize when the file may be one ecrm exported. The returned slice is
+// reused by the next Read; the strings in it are not and may be kept.
 func (r *Reader) Read() (record []string, line int, err error) {
 	if r.fatal != nil {
 		return nil, r.fatal.Line, r.fatal
