@@ -76,7 +76,7 @@ func TestReaderEncodings(t *testing.T) {
 		{"BOM only", []byte(bomUTF8), "", UTF8, nil},
 		{"shift_jis detected", encode(t, japanese.ShiftJIS, japaneseNames), "", ShiftJIS, want(japaneseNames)},
 		{"shift_jis forced by alias", encode(t, japanese.ShiftJIS, japaneseNames), "SJIS", ShiftJIS, want(japaneseNames)},
-		{"shift_jis after a long ASCII prefix", encode(t, japanese.ShiftJIS, "a,b\n"+japaneseNames), "", ShiftJIS, want("a,b\n" + japaneseNames)},
+		{"shift_jis after an ASCII header", encode(t, japanese.ShiftJIS, "a,b\n"+japaneseNames), "", ShiftJIS, want("a,b\n" + japaneseNames)},
 		{"windows-1256 forced", encode(t, charmap.Windows1256, persianNames), "windows-1256", Windows1256, want(persianNames)},
 		{"utf-16le with BOM", append([]byte{0xff, 0xfe}, encode(t, utf16le, names)...), "", UTF16LE, want(names)},
 		{"utf-16be with BOM", append([]byte{0xfe, 0xff}, encode(t, utf16be, names)...), "", UTF16BE, want(names)},
