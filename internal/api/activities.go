@@ -16,7 +16,7 @@ type activityListInput struct {
 	ContactID int64  `query:"contact_id" minimum:"1"`
 	CompanyID int64  `query:"company_id" minimum:"1" doc:"A company's timeline, including its contacts' entries."`
 	Kind      string `query:"kind" doc:"note, call, meeting or email."`
-	paging
+	Paging
 }
 
 func (in *activityListInput) Resolve(ctx huma.Context) []error {
@@ -38,13 +38,13 @@ func (s *server) listActivities(ctx context.Context, in *activityListInput) (*li
 	return listOf(&in.request, p, false), nil
 }
 
-func (s *server) getActivity(ctx context.Context, in *byID) (*activityOut, error) {
+func (s *server) getActivity(ctx context.Context, in *IDPath) (*activityOut, error) {
 	a, err := s.svc.Activities.FindActivityByID(ctx, in.ID)
 	return &activityOut{a}, err
 }
 
 type activityCreateInput struct {
-	idempotent
+	Idempotency
 	Body crm.ActivityInput
 }
 
@@ -54,7 +54,7 @@ func (s *server) createActivity(ctx context.Context, in *activityCreateInput) (*
 }
 
 type activityUpdateInput struct {
-	byID
+	IDPath
 	Body crm.ActivityInput
 }
 
@@ -63,6 +63,6 @@ func (s *server) updateActivity(ctx context.Context, in *activityUpdateInput) (*
 	return &activityOut{a}, err
 }
 
-func (s *server) deleteActivity(ctx context.Context, in *byID) (*struct{}, error) {
+func (s *server) deleteActivity(ctx context.Context, in *IDPath) (*struct{}, error) {
 	return nil, s.svc.Activities.DeleteActivity(ctx, in.ID)
 }

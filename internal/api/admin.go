@@ -23,7 +23,7 @@ func (s *server) listUsers(ctx context.Context, _ *struct{}) (*items[*crm.User],
 }
 
 type userCreateInput struct {
-	idempotent
+	Idempotency
 	Body crm.UserInput
 }
 
@@ -33,7 +33,7 @@ func (s *server) createUser(ctx context.Context, in *userCreateInput) (*userOut,
 }
 
 type userUpdateInput struct {
-	byID
+	IDPath
 	Body crm.UserInput
 }
 
@@ -51,7 +51,7 @@ func (s *server) listAPIKeys(ctx context.Context, _ *struct{}) (*items[*crm.APIK
 }
 
 type apiKeyCreateInput struct {
-	idempotent
+	Idempotency
 	Body struct {
 		Name   string   `json:"name" minLength:"1" maxLength:"200"`
 		Scopes []string `json:"scopes" minItems:"1" doc:"RESOURCE:read, RESOURCE:write or *."`
@@ -75,7 +75,7 @@ func (s *server) createAPIKey(ctx context.Context, in *apiKeyCreateInput) (*apiK
 	return &apiKeyCreateOutput{NewAPIKey{Key: k, Secret: secret}}, nil
 }
 
-func (s *server) revokeAPIKey(ctx context.Context, in *byID) (*struct{}, error) {
+func (s *server) revokeAPIKey(ctx context.Context, in *IDPath) (*struct{}, error) {
 	return nil, s.svc.APIKeys.RevokeAPIKey(ctx, in.ID)
 }
 
@@ -83,7 +83,7 @@ type auditListInput struct {
 	request
 	Entity   string `query:"entity" maxLength:"40" doc:"contact, company, user, apikey, …"`
 	EntityID int64  `query:"entity_id" minimum:"1"`
-	paging
+	Paging
 }
 
 func (in *auditListInput) Resolve(ctx huma.Context) []error {

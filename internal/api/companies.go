@@ -19,7 +19,7 @@ type companyListInput struct {
 	Industry string   `query:"industry" maxLength:"200"`
 	Sort     string   `query:"sort" doc:"name, domain, country, created_at or updated_at; prefix - for descending."`
 	Total    bool     `query:"total" doc:"Also count all matching companies."`
-	paging
+	Paging
 	custom []crm.CustomFilter
 }
 
@@ -47,13 +47,13 @@ func (s *server) listCompanies(ctx context.Context, in *companyListInput) (*list
 	return listOf(&in.request, p, in.Total), nil
 }
 
-func (s *server) getCompany(ctx context.Context, in *byID) (*companyOut, error) {
+func (s *server) getCompany(ctx context.Context, in *IDPath) (*companyOut, error) {
 	c, err := s.svc.Companies.FindCompanyByID(ctx, in.ID)
 	return &companyOut{c}, err
 }
 
 type companyCreateInput struct {
-	idempotent
+	Idempotency
 	Body crm.CompanyInput
 }
 
@@ -63,7 +63,7 @@ func (s *server) createCompany(ctx context.Context, in *companyCreateInput) (*co
 }
 
 type companyUpdateInput struct {
-	byID
+	IDPath
 	Body crm.CompanyInput
 }
 
@@ -72,6 +72,6 @@ func (s *server) updateCompany(ctx context.Context, in *companyUpdateInput) (*co
 	return &companyOut{c}, err
 }
 
-func (s *server) deleteCompany(ctx context.Context, in *byID) (*struct{}, error) {
+func (s *server) deleteCompany(ctx context.Context, in *IDPath) (*struct{}, error) {
 	return nil, s.svc.Companies.DeleteCompany(ctx, in.ID)
 }

@@ -10,13 +10,14 @@ import (
 	"github.com/ecrm/ecrm/internal/crm"
 )
 
-// idempotent is embedded in every POST input so the header is documented;
+// Idempotency is embedded in every POST input so the header is documented;
 // the idempotency middleware acts on it before huma sees the request.
-type idempotent struct {
+type Idempotency struct {
 	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Makes a retried POST safe: the first response is stored and replayed (with Idempotent-Replayed: true) for 24 hours."`
 }
 
-type byID struct {
+// IDPath is the {id} of a single-record path.
+type IDPath struct {
 	ID int64 `path:"id" minimum:"1"`
 }
 
@@ -35,7 +36,7 @@ type contactListInput struct {
 	CreatedBefore time.Time `query:"created_before" doc:"RFC 3339; exclusive."`
 	Sort          string    `query:"sort" doc:"name, email, country, stage, created_at or updated_at; prefix - for descending."`
 	Total         bool      `query:"total" doc:"Also count all matching contacts."`
-	paging
+	Paging
 	custom []crm.CustomFilter
 }
 
@@ -74,13 +75,13 @@ func (s *server) listContacts(ctx context.Context, in *contactListInput) (*listO
 	return listOf(&in.request, p, in.Total), nil
 }
 
-func (s *server) getContact(ctx context.Context, in *byID) (*contactOut, error) {
+func (s *server) getContact(ctx context.Context, in *IDPath) (*contactOut, error) {
 	c, err := s.svc.Contacts.FindContactByID(ctx, in.ID)
 	return &contactOut{c}, err
 }
 
 type contactCreateInput struct {
-	idempotent
+	Idempotency
 	Body crm.ContactInput
 }
 
@@ -90,7 +91,7 @@ func (s *server) createContact(ctx context.Context, in *contactCreateInput) (*co
 }
 
 type contactUpdateInput struct {
-	byID
+	IDPath
 	Body crm.ContactInput
 }
 
@@ -99,11 +100,11 @@ func (s *server) updateContact(ctx context.Context, in *contactUpdateInput) (*co
 	return &contactOut{c}, err
 }
 
-func (s *server) deleteContact(ctx context.Context, in *byID) (*struct{}, error) {
+func (s *server) deleteContact(ctx context.Context, in *IDPath) (*struct{}, error) {
 	return nil, s.svc.Contacts.DeleteContact(ctx, in.ID)
 }
 
-func (s *server) contactDuplicates(ctx context.Context, in *byID) (*items[*crm.Contact], error) {
+func (s *server) contactDuplicates(ctx context.Context, in *IDPath) (*items[*crm.Contact], error) {
 	list, err := s.svc.Contacts.FindDuplicates(ctx, in.ID)
 	if err != nil {
 		return nil, err
@@ -112,8 +113,8 @@ func (s *server) contactDuplicates(ctx context.Context, in *byID) (*items[*crm.C
 }
 
 type mergeInput struct {
-	byID
-	idempotent
+	IDPath
+	Idempotency
 	Body struct {
 		OtherID int64 `json:"other_id" minimum:"1" doc:"The contact merged into this one and then deleted."`
 	}
@@ -134,7 +135,7 @@ type BulkRequest struct {
 }
 
 type bulkInput struct {
-	idempotent
+	Idempotency
 	Body BulkRequest
 }
 
@@ -160,7 +161,7 @@ type timelineInput struct {
 	request
 	ID   int64  `path:"id" minimum:"1"`
 	Kind string `query:"kind" doc:"note, call, meeting or email."`
-	paging
+	Paging
 }
 
 func (in *timelineInput) Resolve(ctx huma.Context) []error {

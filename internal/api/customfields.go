@@ -28,13 +28,13 @@ func (s *server) listCustomFields(ctx context.Context, in *customFieldListInput)
 	return itemsOf(list), nil
 }
 
-func (s *server) getCustomField(ctx context.Context, in *byID) (*customFieldOut, error) {
+func (s *server) getCustomField(ctx context.Context, in *IDPath) (*customFieldOut, error) {
 	f, err := s.svc.CustomFields.FindCustomFieldByID(ctx, in.ID)
 	return &customFieldOut{f}, err
 }
 
 type customFieldCreateInput struct {
-	idempotent
+	Idempotency
 	Body crm.CustomFieldInput
 }
 
@@ -44,7 +44,7 @@ func (s *server) createCustomField(ctx context.Context, in *customFieldCreateInp
 }
 
 type customFieldUpdateInput struct {
-	byID
+	IDPath
 	Body crm.CustomFieldInput
 }
 
@@ -53,6 +53,6 @@ func (s *server) updateCustomField(ctx context.Context, in *customFieldUpdateInp
 	return &customFieldOut{f}, err
 }
 
-func (s *server) deleteCustomField(ctx context.Context, in *byID) (*struct{}, error) {
+func (s *server) deleteCustomField(ctx context.Context, in *IDPath) (*struct{}, error) {
 	return nil, s.svc.CustomFields.DeleteCustomField(ctx, in.ID)
 }

@@ -73,7 +73,7 @@ func (s *server) idempotency(next http.Handler) http.Handler {
 			return
 		}
 		if err := s.svc.Idempotency.CompleteIdempotent(ctx, key, crm.IdempotentResponse{Status: rec.status, Body: rec.body.Bytes()}); err != nil {
-			s.log.Error("api: store idempotent response", "err", err)
+			s.log.Error("api: store Idempotency response", "err", err)
 		}
 	})
 }

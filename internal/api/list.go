@@ -24,8 +24,8 @@ type listOutput[T any] struct {
 	Body page[T]
 }
 
-// paging are the parameters every keyset-paginated list takes.
-type paging struct {
+// Paging are the parameters every keyset-paginated list takes.
+type Paging struct {
 	Limit int    `query:"limit" minimum:"1" maximum:"500" default:"50" doc:"Page size."`
 	After string `query:"after" maxLength:"2048" doc:"Cursor from next_cursor of the previous page."`
 }

@@ -18,7 +18,7 @@ type taskListInput struct {
 	ContactID  int64     `query:"contact_id" minimum:"1"`
 	Status     string    `query:"status" doc:"open, done or cancelled."`
 	DueBefore  time.Time `query:"due_before" doc:"RFC 3339; exclusive."`
-	paging
+	Paging
 }
 
 func (in *taskListInput) Resolve(ctx huma.Context) []error {
@@ -44,13 +44,13 @@ func (s *server) listTasks(ctx context.Context, in *taskListInput) (*listOutput[
 	return listOf(&in.request, p, false), nil
 }
 
-func (s *server) getTask(ctx context.Context, in *byID) (*taskOut, error) {
+func (s *server) getTask(ctx context.Context, in *IDPath) (*taskOut, error) {
 	t, err := s.svc.Tasks.FindTaskByID(ctx, in.ID)
 	return &taskOut{t}, err
 }
 
 type taskCreateInput struct {
-	idempotent
+	Idempotency
 	Body crm.TaskInput
 }
 
@@ -60,7 +60,7 @@ func (s *server) createTask(ctx context.Context, in *taskCreateInput) (*taskOut,
 }
 
 type taskUpdateInput struct {
-	byID
+	IDPath
 	Body crm.TaskInput
 }
 
@@ -69,6 +69,6 @@ func (s *server) updateTask(ctx context.Context, in *taskUpdateInput) (*taskOut,
 	return &taskOut{t}, err
 }
 
-func (s *server) deleteTask(ctx context.Context, in *byID) (*struct{}, error) {
+func (s *server) deleteTask(ctx context.Context, in *IDPath) (*struct{}, error) {
 	return nil, s.svc.Tasks.DeleteTask(ctx, in.ID)
 }
