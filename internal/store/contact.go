@@ -40,8 +40,15 @@ func sortName(c *crm.Contact) string {
 	if s == "" {
 		s = c.Email
 	}
-	return strings.ToLower(s)
+	return foldSearch(s)
 }
+
+// searchFolder lowercases and maps Arabic yeh and kaf to their Persian
+// forms: Windows-1256 files and Arabic keyboards produce ي and ك where
+// Persian text has ی and ک, and a search must find both.
+var searchFolder = strings.NewReplacer("ي", "ی", "ك", "ک", "ى", "ی")
+
+func foldSearch(s string) string { return searchFolder.Replace(strings.ToLower(s)) }
 
 // searchText is what full-text search looks in.
 func searchText(c *crm.Contact) string {
@@ -56,7 +63,7 @@ func searchText(c *crm.Contact) string {
 			parts = append(parts, p)
 		}
 	}
-	return strings.ToLower(strings.Join(parts, " "))
+	return foldSearch(strings.Join(parts, " "))
 }
 
 // FindContactByID returns a contact with its emails and phones. For an
@@ -186,7 +193,7 @@ func (db *DB) contactWhere(ctx context.Context, q *listQuery, a *crm.Actor, f cr
 	if a.Restricted() {
 		q.add("c.owner_id = " + q.arg(a.UserID))
 	}
-	if s := strings.ToLower(strings.TrimSpace(f.Query)); s != "" {
+	if s := foldSearch(strings.TrimSpace(f.Query)); s != "" {
 		if len(s) > 200 {
 			var v crm.Validation
 			v.Add("q", "too_long", 200)

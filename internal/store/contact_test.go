@@ -140,6 +140,7 @@ func TestContactListFiltersSortAndKeyset(t *testing.T) {
 			want []string
 		}{
 			{"persian search", crm.ContactFilter{Query: "احمد"}, []string{"احمدی"}},
+			{"arabic yeh finds persian", crm.ContactFilter{Query: "احمدي"}, []string{"احمدی"}},
 			{"japanese 2-char", crm.ContactFilter{Query: "山田"}, []string{"山田"}},
 			{"latin search", crm.ContactFilter{Query: "smit"}, []string{"Smith", "Smith"}},
 			{"email search", crm.ContactFilter{Query: "c3@exam"}, []string{"Yamada"}},
