@@ -103,7 +103,7 @@ func checkSort(sort string, allowed []string) error {
 	if sort == "" || slices.Contains(allowed, strings.TrimPrefix(sort, "-")) {
 		return nil
 	}
-	return invalid("query.sort", "invalid_sort", strings.Join(allowed, ", "))
+	return invalid("query.sort", "invalid_sort")
 }
 
 // listOf converts a domain page to a response.
