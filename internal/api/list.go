@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -46,7 +47,15 @@ func (r *request) Resolve(ctx huma.Context) []error {
 // unfiltered list. allowCustom admits custom.<key> and custom.<key>[op].
 func (r *request) checkParams(known []string, allowCustom bool) []error {
 	var errs []error
-	for name := range r.url.Query() {
+	for name, vals := range r.url.Query() {
+		// Text that is not UTF-8, or holds NUL, cannot be stored or
+		// searched for; refuse it here rather than as a database error.
+		for _, v := range append([]string{name}, vals...) {
+			if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+				errs = append(errs, detail("query."+strings.ToValidUTF8(name, "\uFFFD"), "invalid_utf8"))
+				break
+			}
+		}
 		if slices.Contains(known, name) || (allowCustom && strings.HasPrefix(name, "custom.")) {
 			continue
 		}
