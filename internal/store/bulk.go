@@ -1,0 +1,359 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"hash/maphash"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/ecrm/ecrm/internal/crm"
+)
+
+// Dedupe modes of an import: what happens to a row whose email belongs to
+// a contact that already exists or to an earlier row of the same import.
+const (
+	DedupeSkip   = "skip"   // keep the existing contact, drop the row
+	DedupeUpdate = "update" // apply the row's fields to the existing contact
+	DedupeCreate = "create" // create another contact anyway
+)
+
+// ImportOptions control an import.
+type ImportOptions struct {
+	// Dedupe is DedupeSkip (the default when empty), DedupeUpdate or DedupeCreate.
+	Dedupe string
+	// CompanyByName creates the companies rows name that do not exist yet;
+	// without it a row naming an unknown company is rejected.
+	CompanyByName bool
+	// CompanyNames holds, for ImportContacts, the company name of each row
+	// ("" for none), matched case-insensitively against company names.
+	CompanyNames []string
+}
+
+// RowError rejects one row: Index is the row's position in the slice
+// given to the import; Field and Key are those of crm.FieldError so the
+// caller can word the reason in the user's language.
+type RowError struct {
+	Index int
+	Field string
+	Key   string
+	Args  []any
+}
+
+// ImportResult counts what an import did. A row is created, updated,
+// skipped (a duplicate under DedupeSkip) or rejected (listed in Errors,
+// once per invalid field).
+type ImportResult struct {
+	Created, Updated, Skipped int
+	Errors                    []RowError
+}
+
+// Rejected counts the distinct rows in Errors.
+func (r ImportResult) Rejected() int {
+	n, last := 0, -1
+	for _, e := range r.Errors {
+		if e.Index != last {
+			n++
+			last = e.Index
+		}
+	}
+	return n
+}
+
+func (r *ImportResult) add(o ImportResult, offset int) {
+	r.Created += o.Created
+	r.Updated += o.Updated
+	r.Skipped += o.Skipped
+	for _, e := range o.Errors {
+		e.Index += offset
+		r.Errors = append(r.Errors, e)
+	}
+}
+
+// ImportContacts validates rows and stores the valid ones in batches; see
+// ContactImport for the streaming form that files of any size need.
+func (db *DB) ImportContacts(ctx context.Context, rows []crm.ContactInput, opts ImportOptions) (ImportResult, error) {
+	imp, err := db.BeginContactImport(ctx, opts)
+	if err != nil {
+		return ImportResult{}, err
+	}
+	for from := 0; from < len(rows); from += ImportBatch {
+		to := min(from+ImportBatch, len(rows))
+		var names []string
+		if opts.CompanyNames != nil {
+			names = opts.CompanyNames[from:to]
+		}
+		if err := imp.Write(ctx, imp.Prepare(rows[from:to], names), from); err != nil {
+			imp.Finish(ctx)
+			return imp.Result(), err
+		}
+	}
+	return imp.Result(), imp.Finish(ctx)
+}
+
+// ImportBatch is how many rows go into one transaction: large enough that
+// commits do not dominate, small enough that the SQLite write lock is
+// released often for the console's own writes.
+const ImportBatch = 8192
+
+// ContactImport is one import in progress. Prepare validates a batch and
+// touches no database, so callers may run it on several goroutines while
+// Write stores the previous batch; Write must be called in row order
+// (dedupe keeps the first row of an email) from one goroutine at a time.
+type ContactImport struct {
+	db      *DB
+	actor   *crm.Actor
+	opts    ImportOptions
+	defs    []*crm.CustomField
+	checkDB bool // contacts existed before: every email is looked up
+
+	mu        sync.Mutex
+	seed      maphash.Seed
+	seen      map[uint64]struct{} // hashes of the emails this import stored
+	companies map[string]int64    // lower-case name → id
+	res       ImportResult
+	firstID   int64 // lowest id this import created, for the FTS index
+	lastID    int64
+
+	companiesCreated int
+}
+
+// BeginContactImport authorises an import and reads what every batch
+// needs. Finish must be called to write the audit entry.
+func (db *DB) BeginContactImport(ctx context.Context, opts ImportOptions) (*ContactImport, error) {
+	if _, err := crm.Authorize(ctx, crm.P(crm.ResImport, crm.Write)); err != nil {
+		return nil, err
+	}
+	a, err := crm.Authorize(ctx, crm.P(crm.ResContacts, crm.Write))
+	if err != nil {
+		return nil, err
+	}
+	switch opts.Dedupe {
+	case "":
+		opts.Dedupe = DedupeSkip
+	case DedupeSkip, DedupeUpdate, DedupeCreate:
+	default:
+		var v crm.Validation
+		v.Add("dedupe", "invalid_choice")
+		return nil, v.Err()
+	}
+	if opts.CompanyByName && !a.Can(crm.P(crm.ResCompanies, crm.Write)) {
+		return nil, crm.Errorf(crm.EFORBIDDEN, "you do not have permission %s", crm.P(crm.ResCompanies, crm.Write))
+	}
+	defs, err := db.customFields(ctx, db.read, "contact")
+	if err != nil {
+		return nil, err
+	}
+	var any int
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM contacts LIMIT 1) x`).Scan(&any); err != nil {
+		return nil, db.mapErr(err)
+	}
+	return &ContactImport{db: db, actor: a, opts: opts, defs: defs, checkDB: any > 0,
+		seed: maphash.MakeSeed(), seen: map[uint64]struct{}{}, companies: map[string]int64{}}, nil
+}
+
+// Batch is a validated slice of rows, ready for Write.
+type Batch struct {
+	n        int
+	contacts []pendingContact
+	errs     []RowError
+}
+
+type pendingContact struct {
+	index   int // row in the batch
+	c       crm.Contact
+	in      crm.ContactInput // kept for DedupeUpdate of an existing contact
+	company string
+}
+
+// Prepare validates rows (companies[i] is row i's company name, or nil)
+// and turns the valid ones into contacts. It spreads the work over the
+// CPUs: phone parsing makes validation cost as much as the insert.
+func (imp *ContactImport) Prepare(rows []crm.ContactInput, companies []string) *Batch {
+	b := &Batch{n: len(rows), contacts: make([]pendingContact, len(rows))}
+	ok := make([]bool, len(rows))
+	errs := make([][]crm.FieldError, len(rows))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(rows)/512))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(rows); i += workers {
+				in := rows[i]
+				if err := in.Validate(true, imp.defs); err != nil {
+					errs[i] = crm.FieldErrors(err)
+					if errs[i] == nil {
+						errs[i] = []crm.FieldError{{Field: "", Key: "invalid_value"}}
+					}
+					continue
+				}
+				if in.OwnerID != nil && imp.actor.Restricted() && *in.OwnerID != imp.actor.UserID {
+					errs[i] = []crm.FieldError{{Field: "owner_id", Key: "cannot_assign"}}
+					continue
+				}
+				p := &b.contacts[i]
+				p.index, p.in = i, in
+				applyContactInput(&p.c, &in)
+				if in.OwnerID == nil && imp.actor.UserID != 0 {
+					p.c.OwnerID = &imp.actor.UserID
+				}
+				if companies != nil {
+					p.company = strings.TrimSpace(companies[i])
+				}
+				ok[i] = true
+			}
+		})
+	}
+	wg.Wait()
+	kept := b.contacts[:0]
+	for i := range rows {
+		if ok[i] {
+			kept = append(kept, b.contacts[i])
+			continue
+		}
+		for _, fe := range errs[i] {
+			b.errs = append(b.errs, RowError{Index: i, Field: fe.Field, Key: fe.Key, Args: fe.Args})
+		}
+	}
+	b.contacts = kept
+	return b
+}
+
+// Write stores a prepared batch in one transaction; offset is added to the
+// row indexes in the result's errors. On error nothing of the batch is
+// stored and the import should stop.
+func (imp *ContactImport) Write(ctx context.Context, b *Batch, offset int) error {
+	imp.mu.Lock()
+	defer imp.mu.Unlock()
+	var res ImportResult
+	res.Errors = b.errs
+	var fresh []*crm.Contact
+	var hashes []uint64
+	var newCompanies map[string]int64
+	var created int
+	err := imp.db.inBulkTx(ctx, func(tx *bulkTx) error {
+		res = ImportResult{Errors: b.errs}
+		fresh, hashes = fresh[:0], hashes[:0]
+		rejected, resolved, n, err := imp.resolveCompanies(ctx, tx.Tx, b)
+		newCompanies, created = resolved, n
+		if err != nil {
+			return err
+		}
+		res.Errors = append(res.Errors, rejected...)
+		if rejected, err = imp.checkRefs(ctx, tx.Tx, b); err != nil {
+			return err
+		}
+		res.Errors = append(res.Errors, rejected...)
+		existing, err := imp.existing(ctx, tx.Tx, b)
+		if err != nil {
+			return err
+		}
+		inBatch := map[string]*crm.Contact{}
+		for i := range b.contacts {
+			p := &b.contacts[i]
+			if p.index < 0 { // rejected by resolveCompanies
+				continue
+			}
+			c := &p.c
+			c.CreatedAt, c.UpdatedAt = tx.now, tx.now
+			email := c.Email
+			if imp.opts.Dedupe == DedupeCreate || email == "" {
+				fresh = append(fresh, c)
+				continue
+			}
+			if prev, ok := inBatch[email]; ok {
+				if imp.opts.Dedupe == DedupeUpdate {
+					in := p.in
+					if p.c.CompanyID != nil {
+						in.CompanyID = p.c.CompanyID
+					}
+					applyContactInput(prev, &in)
+					res.Updated++
+				} else {
+					res.Skipped++
+				}
+				continue
+			}
+			if id, ok := existing[email]; ok {
+				if imp.opts.Dedupe == DedupeUpdate {
+					if err := imp.update(ctx, tx.Tx, id, p); err != nil {
+						return err
+					}
+					res.Updated++
+				} else {
+					res.Skipped++
+				}
+				continue
+			}
+			inBatch[email] = c
+			fresh = append(fresh, c)
+			hashes = append(hashes, maphash.String(imp.seed, email))
+		}
+		if err := tx.insertContacts(ctx, fresh); err != nil {
+			return err
+		}
+		res.Created = len(fresh)
+		slices.SortStableFunc(res.Errors, func(a, b RowError) int { return a.Index - b.Index })
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for name, id := range newCompanies {
+		imp.companies[name] = id
+	}
+	imp.companiesCreated += created
+	for _, h := range hashes {
+		imp.seen[h] = struct{}{}
+	}
+	if len(fresh) > 0 {
+		if imp.firstID == 0 {
+			imp.firstID = fresh[0].ID
+		}
+		imp.lastID = fresh[len(fresh)-1].ID
+	}
+	imp.res.add(res, offset)
+	return nil
+}
+
+// update applies a row to an existing contact, as UpdateContact would,
+// without an audit entry per row (the import has one).
+func (imp *ContactImport) update(ctx context.Context, tx *Tx, id int64, p *pendingContact) error {
+	before, err := imp.db.findContact(ctx, tx, imp.actor, id)
+	if err != nil {
+		return err
+	}
+	c := *before
+	c.Custom = maps(before.Custom)
+	in := p.in
+	if p.c.CompanyID != nil {
+		in.CompanyID = p.c.CompanyID
+	}
+	if in.OwnerID == nil {
+		in.OwnerID = before.OwnerID // an import does not take contacts over
+	}
+	applyContactInput(&c, &in)
+	c.UpdatedAt = tx.now
+	return tx.updateContactRow(ctx, &c)
+}
+
+// Result returns the counts so far.
+func (imp *ContactImport) Result() ImportResult {
+	imp.mu.Lock()
+	defer imp.mu.Unlock()
+	return imp.res
+}
+
+// Finish records the import in the audit log with its counts: one entry,
+// not one per row, so a million-row import does not double the log.
+func (imp *ContactImport) Finish(ctx context.Context) error {
+	imp.mu.Lock()
+	defer imp.mu.Unlock()
+	summary, _ := json.Marshal(map[string]any{"created": imp.res.Created, "updated": imp.res.Updated,
+		"skipped": imp.res.Skipped, "rejected": imp.res.Rejected(), "dedupe": imp.opts.Dedupe,
+		"companies_created": imp.companiesCreated})
+	return imp.db.inTx(ctx, func(tx *Tx) error {
+		return tx.audit(ctx, "import", "contact", 0, nil, json.RawMessage(summary))
+	})
+}
