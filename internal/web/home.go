@@ -1,0 +1,58 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/ecrm/ecrm/internal/crm"
+)
+
+type homePage struct {
+	Due       taskList
+	Reminders taskList
+	Recent    timeline
+}
+
+// home shows the signed-in user's day: open tasks due today or overdue,
+// tasks whose reminder time has passed, and the latest timeline entries
+// they may see.
+func (s *server) home(w http.ResponseWriter, r *http.Request) error {
+	a := stateOf(r).actor
+	now := s.now().UTC()
+	hp := homePage{}
+	if a.Can(crm.P(crm.ResTasks, crm.Read)) {
+		tomorrow := now.Truncate(24*time.Hour).AddDate(0, 0, 1)
+		due, err := s.svc.Tasks.FindTasks(r.Context(), crm.TaskFilter{AssigneeID: &a.UserID, Status: "open", DueBefore: &tomorrow, Limit: 50})
+		if err != nil {
+			return err
+		}
+		hp.Due = s.taskList(r, due.Items)
+		// The task filter has no reminder bound, so reminders are picked
+		// from the user's open tasks; a person's open list is short.
+		open, err := s.svc.Tasks.FindTasks(r.Context(), crm.TaskFilter{AssigneeID: &a.UserID, Status: "open", Limit: 200})
+		if err != nil {
+			return err
+		}
+		var remind []*crm.Task
+		for _, t := range open.Items {
+			if t.RemindAt != nil && !t.RemindAt.After(now) {
+				remind = append(remind, t)
+			}
+		}
+		hp.Reminders = s.taskList(r, remind)
+	}
+	if a.Can(crm.P(crm.ResActivities, crm.Read)) {
+		page, err := s.svc.Activities.FindActivities(r.Context(), crm.ActivityFilter{Limit: 20})
+		if err != nil {
+			return err
+		}
+		hp.Recent = timeline{L: stateOf(r).locale, Items: page.Items, ShowWhom: true}
+		if hp.Recent.Names, err = s.contactNames(r, page.Items); err != nil && crm.ErrorCode(err) != crm.EFORBIDDEN {
+			return err
+		}
+	}
+	v := s.newView(r, "home")
+	v.Title = v.L.T("console.home.title")
+	v.Data = hp
+	return s.ok(w, r, "home", v)
+}

@@ -1,0 +1,126 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/ecrm/ecrm/internal/crm"
+)
+
+// handler is a console handler: it returns an error and serveError turns it
+// into a page, so no handler writes error responses itself.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// route is one entry of the console's map. Public routes need no session;
+// every other route needs a signed-in user holding all of perms (none means
+// "any signed-in user"). The permission here gives an early 403 and hides
+// links; the store checks again on every call.
+type route struct {
+	pattern string // "METHOD /path"
+	public  bool
+	perms   []crm.Permission
+	h       handler
+}
+
+func p(res string, a crm.Action) crm.Permission { return crm.P(res, a) }
+
+// routeTable is the map of the console: every URL, and what it needs.
+func (s *server) routeTable() []route {
+	const R, W = crm.Read, crm.Write
+	pub := func(pattern string, h handler) route { return route{pattern: pattern, public: true, h: h} }
+	auth := func(pattern string, h handler, perms ...crm.Permission) route {
+		return route{pattern: pattern, perms: perms, h: h}
+	}
+	return []route{
+		pub("GET /static/{file}", s.static),
+		pub("GET /favicon.ico", s.favicon),
+		pub("GET /login", s.loginForm),
+		pub("POST /login", s.login),
+
+		auth("POST /logout", s.logout),
+		auth("GET /account/password", s.passwordForm),
+		auth("POST /account/password", s.changePassword),
+		auth("GET /{$}", s.home),
+
+		auth("GET /contacts", s.contactList, p(crm.ResContacts, R)),
+		auth("GET /contacts/count", s.contactCount, p(crm.ResContacts, R)),
+		auth("GET /contacts/export.csv", s.contactExport, p(crm.ResContacts, R), p(crm.ResExport, W)),
+		auth("POST /contacts/views", s.saveView("contact"), p(crm.ResContacts, R)),
+		auth("POST /contacts/bulk", s.contactBulk, p(crm.ResContacts, W)),
+		auth("GET /contacts/new", s.contactNew, p(crm.ResContacts, W)),
+		auth("POST /contacts", s.contactCreate, p(crm.ResContacts, W)),
+		auth("GET /contacts/{id}", s.contactShow, p(crm.ResContacts, R)),
+		auth("GET /contacts/{id}/edit", s.contactEdit, p(crm.ResContacts, W)),
+		auth("POST /contacts/{id}", s.contactUpdate, p(crm.ResContacts, W)),
+		auth("GET /contacts/{id}/delete", s.contactDeleteConfirm, p(crm.ResContacts, W)),
+		auth("POST /contacts/{id}/delete", s.contactDelete, p(crm.ResContacts, W)),
+		auth("GET /contacts/{id}/merge", s.contactMergeConfirm, p(crm.ResContacts, W)),
+		auth("POST /contacts/{id}/merge", s.contactMerge, p(crm.ResContacts, W)),
+		auth("GET /contacts/{id}/timeline", s.contactTimeline, p(crm.ResContacts, R), p(crm.ResActivities, R)),
+		auth("POST /contacts/{id}/activities", s.contactActivity, p(crm.ResContacts, R), p(crm.ResActivities, W)),
+		auth("POST /contacts/{id}/tasks", s.contactTask, p(crm.ResContacts, R), p(crm.ResTasks, W)),
+
+		auth("GET /companies", s.companyList, p(crm.ResCompanies, R)),
+		auth("GET /companies/count", s.companyCount, p(crm.ResCompanies, R)),
+		auth("GET /companies/export.csv", s.companyExport, p(crm.ResCompanies, R), p(crm.ResExport, W)),
+		auth("POST /companies/views", s.saveView("company"), p(crm.ResCompanies, R)),
+		auth("GET /companies/new", s.companyNew, p(crm.ResCompanies, W)),
+		auth("POST /companies", s.companyCreate, p(crm.ResCompanies, W)),
+		auth("GET /companies/{id}", s.companyShow, p(crm.ResCompanies, R)),
+		auth("GET /companies/{id}/edit", s.companyEdit, p(crm.ResCompanies, W)),
+		auth("POST /companies/{id}", s.companyUpdate, p(crm.ResCompanies, W)),
+		auth("GET /companies/{id}/delete", s.companyDeleteConfirm, p(crm.ResCompanies, W)),
+		auth("POST /companies/{id}/delete", s.companyDelete, p(crm.ResCompanies, W)),
+		auth("GET /companies/{id}/timeline", s.companyTimeline, p(crm.ResCompanies, R), p(crm.ResActivities, R)),
+		auth("POST /companies/{id}/activities", s.companyActivity, p(crm.ResCompanies, R), p(crm.ResActivities, W)),
+
+		// Saved views belong to their user; the store only deletes the caller's.
+		auth("POST /views/{id}/delete", s.deleteView),
+		auth("POST /tasks/{id}/done", s.taskDone, p(crm.ResTasks, W)),
+
+		auth("GET /import", s.importForm, p(crm.ResImport, W)),
+		auth("POST /import/preview", s.importPreview, p(crm.ResImport, W)),
+		auth("POST /import/run", s.importRun, p(crm.ResImport, W)),
+
+		auth("GET /admin/users", s.adminUsers, p(crm.ResUsers, R)),
+		auth("POST /admin/users", s.adminUserCreate, p(crm.ResUsers, W)),
+		auth("POST /admin/users/{id}", s.adminUserUpdate, p(crm.ResUsers, W)),
+		auth("POST /admin/users/{id}/password", s.adminUserPassword, p(crm.ResUsers, W)),
+		auth("GET /admin/roles", s.adminRoles, p(crm.ResUsers, R)),
+		auth("POST /admin/roles", s.adminRoleUpdate, p(crm.ResUsers, W)),
+		auth("GET /admin/apikeys", s.adminAPIKeys, p(crm.ResAPIKeys, R)),
+		auth("POST /admin/apikeys", s.adminAPIKeyCreate, p(crm.ResAPIKeys, W)),
+		auth("POST /admin/apikeys/{id}/revoke", s.adminAPIKeyRevoke, p(crm.ResAPIKeys, W)),
+		// Defining fields is admin work even though every role reads them.
+		auth("GET /admin/fields", s.adminFields, p(crm.ResCustomFields, W)),
+		auth("POST /admin/fields", s.adminFieldCreate, p(crm.ResCustomFields, W)),
+		auth("POST /admin/fields/{id}", s.adminFieldUpdate, p(crm.ResCustomFields, W)),
+		auth("GET /admin/fields/{id}/delete", s.adminFieldDeleteConfirm, p(crm.ResCustomFields, W)),
+		auth("POST /admin/fields/{id}/delete", s.adminFieldDelete, p(crm.ResCustomFields, W)),
+		auth("GET /admin/audit", s.adminAudit, p(crm.ResAudit, R)),
+		// The full export holds every table, users included: admins only.
+		auth("GET /admin/export", s.adminExportPage, p(crm.ResExport, W), p(crm.ResUsers, R)),
+		auth("POST /admin/export", s.adminExport, p(crm.ResExport, W), p(crm.ResUsers, R)),
+	}
+}
+
+// handler builds the console: security headers, cross-origin protection,
+// the session, then the routes.
+func (s *server) handler() http.Handler {
+	mux := http.NewServeMux()
+	s.routes = s.routeTable()
+	for _, rt := range s.routes {
+		if rt.public {
+			mux.Handle(rt.pattern, s.adapt(rt.h))
+		} else {
+			mux.Handle(rt.pattern, s.adapt(s.guard(rt.perms, rt.h)))
+		}
+	}
+	mux.Handle("/", s.adapt(func(w http.ResponseWriter, r *http.Request) error {
+		return crm.Errorf(crm.ENOTFOUND, "no such page")
+	}))
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(s.adapt(func(w http.ResponseWriter, r *http.Request) error {
+		return crm.Errorf(crm.EFORBIDDEN, "cross-origin request refused")
+	}))
+	return securityHeaders(cop.Handler(s.session(mux)))
+}
