@@ -296,7 +296,7 @@ func CoerceCustom(d *CustomField, val any) (any, bool) {
 	switch d.Type {
 	case "text":
 		s, ok := val.(string)
-		return strings.TrimSpace(s), ok && utf8.ValidString(s) && utf8.RuneCountInString(s) <= MaxText
+		return strings.TrimSpace(s), ok && utf8.ValidString(s) && !strings.ContainsRune(s, 0) && utf8.RuneCountInString(s) <= MaxText
 	case "number":
 		switch x := val.(type) {
 		case float64:

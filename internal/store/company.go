@@ -71,6 +71,9 @@ func (db *DB) FindCompanies(ctx context.Context, f crm.CompanyFilter) (crm.Page[
 	if a.Restricted() {
 		q.add("c.owner_id = " + q.arg(a.UserID))
 	}
+	if err := checkQuery(f.Query); err != nil {
+		return page, err
+	}
 	if s := strings.ToLower(strings.TrimSpace(f.Query)); s != "" {
 		q.add("c.search LIKE " + q.arg("%"+escapeLike(s)+"%") + " ESCAPE '\\'")
 	}

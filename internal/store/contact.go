@@ -193,12 +193,10 @@ func (db *DB) contactWhere(ctx context.Context, q *listQuery, a *crm.Actor, f cr
 	if a.Restricted() {
 		q.add("c.owner_id = " + q.arg(a.UserID))
 	}
+	if err := checkQuery(f.Query); err != nil {
+		return err
+	}
 	if s := foldSearch(strings.TrimSpace(f.Query)); s != "" {
-		if len(s) > 200 {
-			var v crm.Validation
-			v.Add("q", "too_long", 200)
-			return v.Err()
-		}
 		cond, arg := db.dialect.contactSearch(s, len(q.args)+1)
 		q.args = append(q.args, arg)
 		q.add(cond)

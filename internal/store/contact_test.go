@@ -303,3 +303,17 @@ func TestDuplicatesAndMerge(t *testing.T) {
 		}
 	})
 }
+
+func TestSearchRejectsNULAndBadUTF8(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.System()
+		for _, q := range []string{"a\x00b", "\xff\xfe", string(make([]byte, 300))} {
+			if _, err := db.FindContacts(ctx, crm.ContactFilter{Query: q}); crm.ErrorCode(err) != crm.EINVALID {
+				t.Errorf("contacts q=%q: %v, want invalid", q, err)
+			}
+			if _, err := db.FindCompanies(ctx, crm.CompanyFilter{Query: q}); crm.ErrorCode(err) != crm.EINVALID {
+				t.Errorf("companies q=%q: %v, want invalid", q, err)
+			}
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ecrm/ecrm/internal/crm"
 )
@@ -143,3 +144,16 @@ func splitTags(s string) []string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// checkQuery rejects search text that no database should see: NUL bytes
+// and invalid UTF-8 make both engines fail, and long queries only cost.
+func checkQuery(q string) error {
+	var v crm.Validation
+	switch {
+	case !utf8.ValidString(q) || strings.ContainsRune(q, 0):
+		v.Add("q", "invalid_utf8")
+	case len(q) > 200:
+		v.Add("q", "too_long", 200)
+	}
+	return v.Err()
+}
