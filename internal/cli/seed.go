@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"context"
+	"strings"
+
+	"github.com/ecrm/ecrm/internal/crm"
+	"github.com/ecrm/ecrm/internal/demo"
+	"github.com/ecrm/ecrm/internal/store"
+)
+
+type demoLogin struct {
+	Email, Password, Others string
+}
+
+// seedDemo fills an empty database through the same services the console
+// uses, so the demo exercises real validation, ownership and audit. A
+// database that already has users is left alone.
+func seedDemo(ctx context.Context, db *store.DB, contacts int, seed uint64) (*demoLogin, error) {
+	ctx = system(ctx)
+	users, err := db.FindUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(users) > 0 {
+		return &demoLogin{Email: users[0].Email, Password: "(unchanged: this database already had users)", Others: "as before"}, nil
+	}
+	pw := randomPassword()
+	staff := []struct {
+		email, name string
+		role        crm.Role
+		lang        string
+	}{
+		{"admin@demo.example", "Avery Admin", crm.RoleAdmin, "en"},
+		{"manager@demo.example", "مریم مدیری", crm.RoleManager, "fa"},
+		{"sales1@demo.example", "佐藤 健", crm.RoleSales, "ja"},
+		{"sales2@demo.example", "Sam Seller", crm.RoleSales, "en"},
+		{"support@demo.example", "رضا پشتیبان", crm.RoleSupport, "fa"},
+		{"marketing@demo.example", "高橋 美咲", crm.RoleMarketing, "ja"},
+	}
+	var owners []int64
+	var others []string
+	for _, s := range staff {
+		u, err := db.CreateUser(ctx, crm.UserInput{Email: &s.email, Name: &s.name, Role: &s.role, Language: &s.lang, Password: &pw})
+		if err != nil {
+			return nil, err
+		}
+		if s.role == crm.RoleSales || s.role == crm.RoleManager || s.role == crm.RoleSupport {
+			owners = append(owners, u.ID)
+		}
+		if s.role != crm.RoleAdmin {
+			others = append(others, s.email)
+		}
+	}
+	for _, f := range []crm.CustomFieldInput{
+		{Entity: ptr("contact"), Key: ptr("tier"), Label: ptr("Tier"), Type: ptr("select"), Options: &[]string{"bronze", "silver", "gold"}},
+		{Entity: ptr("contact"), Key: ptr("interests"), Label: ptr("Interests"), Type: ptr("multi_select"), Options: &[]string{"music", "books", "travel", "tech"}},
+		{Entity: ptr("contact"), Key: ptr("newsletter"), Label: ptr("Newsletter"), Type: ptr("boolean")},
+		{Entity: ptr("company"), Key: ptr("contract_end"), Label: ptr("Contract end"), Type: ptr("date")},
+	} {
+		if _, err := db.CreateCustomField(ctx, f); err != nil {
+			return nil, err
+		}
+	}
+	g := demo.New(seed)
+	now := db.Now()
+	nCompanies := demo.CompanyCount(contacts)
+	companyIDs := make([]int64, nCompanies)
+	for i := range nCompanies {
+		in := g.Company(i)
+		in.OwnerID = &owners[i%len(owners)]
+		c, err := db.CreateCompany(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		companyIDs[i] = c.ID
+	}
+	tiers := []string{"bronze", "silver", "gold"}
+	for i := range contacts {
+		in, ci := g.Contact(i, nCompanies)
+		if ci >= 0 {
+			in.CompanyID = &companyIDs[ci]
+		}
+		owner := owners[i%len(owners)]
+		in.OwnerID = &owner
+		in.Custom = map[string]any{"tier": tiers[i%3], "newsletter": i%4 != 0}
+		c, err := db.CreateContact(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range g.Activities(i, now) {
+			a.ContactID = &c.ID
+			if _, err := db.CreateActivity(ctx, a); err != nil {
+				return nil, err
+			}
+		}
+		for _, t := range g.Tasks(i, now) {
+			t.ContactID = &c.ID
+			t.AssigneeID = &owner
+			if _, err := db.CreateTask(ctx, t); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return &demoLogin{Email: staff[0].email, Password: pw, Others: strings.Join(others, ", ")}, nil
+}

@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ecrm/ecrm/internal/transfer"
+)
+
+func runImport(ctx context.Context, env Env, args []string) error {
+	c := newFlags("import", env)
+	enc := c.fs.String("encoding", "", "file encoding: utf-8, shift_jis or windows-1256 (default: detect)")
+	if len(args) == 0 || (args[0] != "contacts" && args[0] != "companies") {
+		return usageError("usage: ecrm import contacts|companies FILE.csv [--encoding …]")
+	}
+	entity := map[string]string{"contacts": "contact", "companies": "company"}[args[0]]
+	if err := c.parse(args[1:]); err != nil {
+		return err
+	}
+	if c.fs.NArg() != 1 {
+		return usageError("usage: ecrm import %s FILE.csv", args[0])
+	}
+	cfg, err := c.resolve(env)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	t := transfer.New(db.Services(), db)
+	rep, err := t.ImportFile(system(ctx), entity, c.fs.Arg(0), *enc, env.Stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "imported %s: %d created, %d updated, %d skipped, %d rejected\n", args[0], rep.Created, rep.Updated, rep.Skipped, len(rep.Rejected))
+	return nil
+}
+
+func runExport(ctx context.Context, env Env, args []string) error {
+	c := newFlags("export", env)
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	if c.fs.NArg() != 1 {
+		return usageError("usage: ecrm export DIR")
+	}
+	cfg, err := c.resolve(env)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := transfer.New(db.Services(), db).ExportDir(system(ctx), c.fs.Arg(0)); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "exported every table to %s (see README.md there)\n", c.fs.Arg(0))
+	return nil
+}
+
+func runRestore(ctx context.Context, env Env, args []string) error {
+	c := newFlags("restore", env)
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	if c.fs.NArg() != 1 {
+		return usageError("usage: ecrm restore DIR")
+	}
+	cfg, err := c.resolve(env)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := transfer.New(db.Services(), db).RestoreDir(system(ctx), c.fs.Arg(0)); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "restored %s into %s\n", c.fs.Arg(0), redact(cfg.DB))
+	return nil
+}

@@ -1,0 +1,128 @@
+// Package server composes ecrm's HTTP surfaces — the console at /, the
+// REST API at /api/v1 and the operational endpoints — behind one set of
+// middleware, and runs them with timeouts and graceful shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/ecrm/ecrm/internal/api"
+	"github.com/ecrm/ecrm/internal/crm"
+	"github.com/ecrm/ecrm/internal/store"
+	"github.com/ecrm/ecrm/internal/transfer"
+	"github.com/ecrm/ecrm/internal/web"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Config is what a server needs.
+type Config struct {
+	Addr          string
+	DB            *store.DB
+	Logger        *slog.Logger
+	SecureCookies bool
+	Version       string
+}
+
+// Server is a running ecrm HTTP server.
+type Server struct {
+	cfg  Config
+	http *http.Server
+	ln   net.Listener
+	done chan error
+}
+
+// MaxBody bounds every request body; the CSV import is the largest
+// legitimate upload. The API applies its own, tighter limit.
+const MaxBody = 64 << 20
+
+// New builds the handler tree.
+func New(cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	svc := cfg.DB.Services()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := newMetrics(reg)
+
+	console, err := web.New(svc, web.Options{Logger: cfg.Logger, SecureCookies: cfg.SecureCookies, Transfer: consoleTransfer{transfer.New(svc, cfg.DB)}})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/v1/", api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version}))
+	mux.Handle("/", console)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := cfg.DB.Ping(ctx); err != nil {
+			cfg.Logger.Warn("readiness check failed", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte("database unavailable\n"))
+			return
+		}
+		w.Write([]byte("ready\n"))
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+
+	h := recoverPanics(cfg.Logger, m.instrument(logRequests(cfg.Logger, limitBody(mux))))
+	s := &Server{cfg: cfg, done: make(chan error, 1)}
+	s.http = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute,  // large CSV uploads on slow links
+		WriteTimeout:      10 * time.Minute, // full exports stream for a while
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	return s, nil
+}
+
+// Handler exposes the handler tree for tests.
+func (s *Server) Handler() http.Handler { return s.http.Handler }
+
+// Start listens on the configured address and serves in the background.
+func (s *Server) Start() error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return crm.Errorf(crm.EINVALID, "cannot listen on %s: %v", s.cfg.Addr, err)
+	}
+	s.ln = ln
+	go func() {
+		err := s.http.Serve(ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		s.done <- err
+	}()
+	return nil
+}
+
+// URL is the base URL the server listens on.
+func (s *Server) URL() string {
+	if s.ln == nil {
+		return ""
+	}
+	return "http://" + s.ln.Addr().String()
+}
+
+// Wait blocks until the server stops by itself (a listener error).
+func (s *Server) Wait() <-chan error { return s.done }
+
+// Shutdown stops accepting requests and waits for those in flight.
+func (s *Server) Shutdown(ctx context.Context) error {
+	return s.http.Shutdown(ctx)
+}
