@@ -1,0 +1,235 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ecrm/ecrm/internal/crm"
+	"github.com/ecrm/ecrm/internal/store"
+	"github.com/ecrm/ecrm/internal/store/storetest"
+)
+
+// targets are records made fresh for one request, so a route that
+// deletes or merges never spoils the next case.
+type targets struct {
+	contact, other, company, task, field, view, key, user int64
+	token                                                 string
+}
+
+var seq atomic.Int64
+
+func (e *env) targets(t *testing.T, viewOwner int64) targets {
+	t.Helper()
+	ctx := sys()
+	n := seq.Add(1)
+	var tg targets
+	must := func(id int64, err error) int64 {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	co, err := e.svc.Companies.CreateCompany(ctx, crm.CompanyInput{Name: ptr(fmt.Sprintf("Target %d", n))})
+	tg.company = must(co.ID, err)
+	c, err := e.svc.Contacts.CreateContact(ctx, crm.ContactInput{FirstName: ptr("Tess"), LastName: ptr(fmt.Sprint("Target", n)), CompanyID: &co.ID})
+	tg.contact = must(c.ID, err)
+	o, err := e.svc.Contacts.CreateContact(ctx, crm.ContactInput{FirstName: ptr("Otto"), LastName: ptr(fmt.Sprint("Other", n))})
+	tg.other = must(o.ID, err)
+	tk, err := e.svc.Tasks.CreateTask(ctx, crm.TaskInput{Title: ptr("Call back"), ContactID: &c.ID})
+	tg.task = must(tk.ID, err)
+	f, err := e.svc.CustomFields.CreateCustomField(ctx, crm.CustomFieldInput{Entity: ptr("contact"), Key: ptr(fmt.Sprintf("f%d", n)), Label: ptr("F"), Type: ptr("text")})
+	tg.field = must(f.ID, err)
+	v, err := e.svc.Views.CreateView(crm.WithActor(ctx, mustActor(t, e, viewOwner)), crm.SavedView{Entity: "contact", Name: "Mine", Query: "q=x"})
+	tg.view = must(v.ID, err)
+	k, _, err := e.svc.APIKeys.CreateAPIKey(ctx, "k", []string{"contacts:read"})
+	tg.key = must(k.ID, err)
+	u, err := e.svc.Users.CreateUser(ctx, crm.UserInput{Email: ptr(fmt.Sprintf("target%d@example.com", n)), Role: ptr(crm.RoleSales), Password: ptr("correct horse battery")})
+	tg.user = must(u.ID, err)
+	tg.token, err = saveUpload(strings.NewReader("first_name,email\nGrace,grace@example.com\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tg
+}
+
+// request builds the URL and a valid form for a route, so an allowed
+// request succeeds rather than failing validation.
+func (tg targets) request(pattern string) (method, path string, form url.Values, multipart bool) {
+	method, path, _ = strings.Cut(pattern, " ")
+	path = strings.TrimSuffix(path, "{$}")
+	id := func(n int64) string { return itoa(n) }
+	switch {
+	case strings.HasPrefix(path, "/contacts/{id}"):
+		path = strings.Replace(path, "{id}", id(tg.contact), 1)
+	case strings.HasPrefix(path, "/companies/{id}"):
+		path = strings.Replace(path, "{id}", id(tg.company), 1)
+	case strings.HasPrefix(path, "/views/{id}"):
+		path = strings.Replace(path, "{id}", id(tg.view), 1)
+	case strings.HasPrefix(path, "/tasks/{id}"):
+		path = strings.Replace(path, "{id}", id(tg.task), 1)
+	case strings.HasPrefix(path, "/admin/users/{id}"):
+		path = strings.Replace(path, "{id}", id(tg.user), 1)
+	case strings.HasPrefix(path, "/admin/apikeys/{id}"):
+		path = strings.Replace(path, "{id}", id(tg.key), 1)
+	case strings.HasPrefix(path, "/admin/fields/{id}"):
+		path = strings.Replace(path, "{id}", id(tg.field), 1)
+	}
+	n := seq.Add(1)
+	forms := map[string]url.Values{
+		"POST /account/password":          {"old_password": {"correct horse battery"}, "new_password": {"a new horse battery"}, "confirm_password": {"a new horse battery"}},
+		"POST /contacts/views":            {"name": {"Mine"}, "query": {"q=ada"}},
+		"POST /companies/views":           {"name": {"Mine"}, "query": {"q=acme"}},
+		"POST /contacts/bulk":             {"id": {id(tg.contact)}, "action": {"add_tag"}, "tag": {"vip"}},
+		"POST /contacts":                  {"first_name": {"New"}},
+		"POST /contacts/{id}":             {"first_name": {"Changed"}},
+		"POST /contacts/{id}/merge":       {"other_id": {id(tg.other)}},
+		"POST /contacts/{id}/activities":  {"kind": {"note"}, "body": {"hello"}},
+		"POST /contacts/{id}/tasks":       {"title": {"Follow up"}},
+		"POST /companies":                 {"name": {"New Co"}},
+		"POST /companies/{id}":            {"name": {"Renamed Co"}},
+		"POST /companies/{id}/activities": {"kind": {"note"}, "body": {"hello"}},
+		"POST /import/preview":            {"entity": {"contact"}, "encoding": {""}},
+		"POST /import/run":                {"token": {tg.token}, "entity": {"contact"}, "encoding": {"utf-8"}, "dedupe": {"skip"}, "header": {"first_name", "email"}, "field": {"first_name", "email"}},
+		"POST /admin/users":               {"email": {fmt.Sprintf("new%d@example.com", n)}, "role": {"sales"}, "language": {"en"}, "password": {"correct horse battery"}},
+		"POST /admin/users/{id}":          {"name": {"Renamed"}, "role": {"support"}, "active": {"true"}, "language": {"fa"}},
+		"POST /admin/users/{id}/password": {"password": {"another horse battery"}},
+		"POST /admin/roles":               {"role": {"marketing"}, "own_only": {"true"}},
+		"POST /admin/apikeys":             {"name": {"Zapier"}, "scope": {"contacts:read"}},
+		"POST /admin/fields":              {"entity": {"contact"}, "key": {fmt.Sprintf("g%d", n)}, "label": {"G"}, "type": {"text"}},
+		"POST /admin/fields/{id}":         {"label": {"Relabelled"}},
+	}
+	if strings.HasSuffix(path, "/merge") && method == http.MethodGet {
+		path += "?other_id=" + id(tg.other)
+	}
+	return method, path, forms[pattern], pattern == "POST /import/preview"
+}
+
+// snapshot is everything an unsafe console request could change: every
+// store write leaves an audit entry, and saved views and role settings
+// are read back directly.
+func (e *env) snapshot(t *testing.T) string {
+	t.Helper()
+	ctx := sys()
+	audit, after := 0, ""
+	for {
+		page, err := e.svc.Audit.FindAudit(ctx, crm.AuditFilter{After: after, Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		audit += len(page.Items)
+		if page.Next == "" {
+			break
+		}
+		after = page.Next
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "audit=%d", audit)
+	users, err := e.svc.Users.FindUsers(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		views, err := e.svc.Views.FindViews(crm.WithActor(context.Background(), mustActor(t, e, u.ID)), "contact")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, " views%d=%d", u.ID, len(views))
+	}
+	rs, err := e.svc.Users.RoleSettings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&b, " roles=%v", rs)
+	return b.String()
+}
+
+// TestAuthorizationMatrix sends every console route as every role and as
+// an anonymous visitor, on every engine. Allowed requests succeed; denied
+// ones answer 403 (anonymous visitors are sent to /login) and change
+// nothing in the database.
+func TestAuthorizationMatrix(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		t.Cleanup(removeUploads(t))
+		roles := append([]crm.Role{""}, crm.Roles...) // "" is anonymous
+		for _, rt := range e.srv.routeTable() {
+			if rt.public {
+				continue
+			}
+			for _, role := range roles {
+				name := string(role)
+				if role == "" {
+					name = "anonymous"
+				}
+				t.Run(rt.pattern+"/"+name, func(t *testing.T) {
+					owner := e.users[crm.RoleAdmin].ID
+					var c *client
+					if role != "" {
+						owner = e.users[role].ID
+						c = e.session(role)
+					}
+					tg := e.targets(t, owner)
+					method, path, form, upload := tg.request(rt.pattern)
+					allowed := role != ""
+					for _, p := range rt.perms {
+						allowed = allowed && crm.RoleCan(role, p)
+					}
+					before := ""
+					if method != http.MethodGet {
+						before = e.snapshot(t)
+					}
+					var rec *httptest.ResponseRecorder
+					if upload {
+						rec = e.upload(c, path, form, "first_name,email\nGrace,grace@example.com\n")
+					} else {
+						rec = e.do(c, method, path, form)
+					}
+					switch {
+					case allowed && rec.Code >= 400:
+						t.Fatalf("%s %s as %s = %d, want success\n%s", method, path, name, rec.Code, rec.Body)
+					case !allowed && role == "":
+						if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") {
+							t.Fatalf("anonymous %s %s = %d to %q, want 303 to /login", method, path, rec.Code, loc)
+						}
+					case !allowed && rec.Code != http.StatusForbidden:
+						t.Fatalf("%s %s as %s = %d, want 403", method, path, name, rec.Code)
+					}
+					if !allowed && method != http.MethodGet {
+						if after := e.snapshot(t); after != before {
+							t.Errorf("denied request changed the database:\nbefore %s\nafter  %s", before, after)
+						}
+					}
+					// Role settings are global: undo the one route that
+					// changes them so later cases see the defaults.
+					if err := e.svc.Users.SetRoleOwnOnly(sys(), crm.RoleMarketing, false); err != nil {
+						t.Fatal(err)
+					}
+				})
+			}
+		}
+	})
+}
+
+// removeUploads deletes import uploads the test left in the temp dir
+// (previews that were never run).
+func removeUploads(t *testing.T) func() {
+	start := time.Now()
+	return func() {
+		names, _ := filepath.Glob(filepath.Join(os.TempDir(), importPrefix+"*"))
+		for _, n := range names {
+			if fi, err := os.Stat(n); err == nil && !fi.ModTime().Before(start) {
+				os.Remove(n)
+			}
+		}
+	}
+}
