@@ -89,10 +89,12 @@ func formatNum(l *i18n.Locale, v any) string {
 		}
 		return l.Number(*x)
 	case float64:
-		if x == float64(int64(x)) {
-			return l.Number(int64(x))
+		s := strconv.FormatFloat(x, 'f', -1, 64)
+		places := 0
+		if i := strings.IndexByte(s, '.'); i >= 0 {
+			places = len(s) - i - 1
 		}
-		return l.Decimal(x, 2)
+		return l.Decimal(x, places)
 	}
 	return l.Digits(fmt.Sprint(v))
 }

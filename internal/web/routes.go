@@ -31,7 +31,7 @@ func (s *server) routeTable() []route {
 		return route{pattern: pattern, perms: perms, h: h}
 	}
 	return []route{
-		pub("GET /static/{file}", s.static),
+		pub("GET /static/{file...}", s.static), // vendor files live one folder down
 		pub("GET /favicon.ico", s.favicon),
 		pub("GET /login", s.loginForm),
 		pub("POST /login", s.login),
