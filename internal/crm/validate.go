@@ -321,8 +321,11 @@ func CoerceCustom(d *CustomField, val any) (any, bool) {
 		case bool:
 			return x, true
 		case string:
+			if x == "on" { // an HTML checkbox
+				return true, true
+			}
 			b, err := strconv.ParseBool(x)
-			return b, err == nil || x == "on"
+			return b, err == nil
 		}
 	case "select":
 		s, ok := val.(string)
