@@ -153,6 +153,7 @@ func (s *server) timelineFragment(w http.ResponseWriter, r *http.Request, t time
 // (as an htmx fragment): the locale, the CSRF token and where "done"
 // returns without JavaScript.
 type taskList struct {
+	ID       string // the list element's id; htmx adds new rows to "tasks"
 	L        *i18n.Locale
 	Tasks    []*crm.Task
 	CSRF     string
@@ -162,7 +163,7 @@ type taskList struct {
 
 func (s *server) taskList(r *http.Request, tasks []*crm.Task) taskList {
 	st := stateOf(r)
-	tl := taskList{L: st.locale, Tasks: tasks, Return: r.URL.RequestURI(), CanWrite: st.actor.Can(crm.P(crm.ResTasks, crm.Write))}
+	tl := taskList{ID: "tasks", L: st.locale, Tasks: tasks, Return: r.URL.RequestURI(), CanWrite: st.actor.Can(crm.P(crm.ResTasks, crm.Write))}
 	if st.session != nil {
 		tl.CSRF = st.session.CSRF
 	}

@@ -27,6 +27,7 @@ func (s *server) home(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		hp.Due = s.taskList(r, due.Items)
+		hp.Due.ID = "due-tasks"
 		// The task filter has no reminder bound, so reminders are picked
 		// from the user's open tasks; a person's open list is short.
 		open, err := s.svc.Tasks.FindTasks(r.Context(), crm.TaskFilter{AssigneeID: &a.UserID, Status: "open", Limit: 200})
@@ -40,6 +41,7 @@ func (s *server) home(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		hp.Reminders = s.taskList(r, remind)
+		hp.Reminders.ID = "reminder-tasks"
 	}
 	if a.Can(crm.P(crm.ResActivities, crm.Read)) {
 		page, err := s.svc.Activities.FindActivities(r.Context(), crm.ActivityFilter{Limit: 20})
