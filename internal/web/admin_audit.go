@@ -22,7 +22,7 @@ type auditRow struct {
 	Before, After string // indented JSON
 }
 
-var auditEntities = []string{"contact", "company", "activity", "task", "custom_field", "user", "apikey", "role", "view"}
+var auditEntities = []string{"contact", "company", "activity", "task", "custom_field", "user", "apikey", "role", "database"}
 
 func (s *server) adminAudit(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()

@@ -42,6 +42,14 @@ func funcs(a *assets) template.FuncMap {
 		},
 		"custom": customDisplay,
 		"reason": importReason,
+		// label translates a value from a list the store may grow (audit
+		// actions and entities) and shows unknown values as they are.
+		"label": func(l *i18n.Locale, prefix, value string) string {
+			if i18n.Get("en").Has(prefix + value) {
+				return l.T(prefix + value)
+			}
+			return value
+		},
 		// viewq re-encodes a saved view's stored query so it is a plain
 		// query string whatever was stored.
 		"viewq": func(q string) template.URL {
