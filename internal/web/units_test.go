@@ -258,3 +258,37 @@ func TestConsoleFlows(t *testing.T) {
 		t.Errorf("second page has %d rows / a next link", n)
 	}
 }
+
+// TestLanguageChoice checks the order: ?lang= (remembered in a cookie),
+// the cookie, the user's own language, then Accept-Language.
+func TestLanguageChoice(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, "sqlite"))
+	if _, err := e.svc.Users.UpdateUser(sys(), e.users[crm.RoleSupport].ID, crm.UserInput{Language: ptr("ja")}); err != nil {
+		t.Fatal(err)
+	}
+	lang := func(rec *httptest.ResponseRecorder) string { return doc(t, rec).Find("html").AttrOr("lang", "") }
+
+	rec := e.do(nil, http.MethodGet, "/login?lang=fa", nil, "Accept-Language", "ja")
+	if got := lang(rec); got != "fa" {
+		t.Errorf("?lang=fa gave %q", got)
+	}
+	var remembered bool
+	for _, ck := range rec.Result().Cookies() {
+		remembered = remembered || (ck.Name == langCookie && ck.Value == "fa")
+	}
+	if !remembered {
+		t.Errorf("?lang=fa was not stored in a cookie")
+	}
+	if got := lang(e.do(&client{lang: "fa"}, http.MethodGet, "/login", nil, "Accept-Language", "ja")); got != "fa" {
+		t.Errorf("cookie fa gave %q", got)
+	}
+	if got := lang(e.do(e.session(crm.RoleSupport), http.MethodGet, "/", nil, "Accept-Language", "fa")); got != "ja" {
+		t.Errorf("user language ja gave %q", got)
+	}
+	if got := lang(e.do(nil, http.MethodGet, "/login", nil, "Accept-Language", "fa-IR,fa;q=0.9,en;q=0.5")); got != "fa" {
+		t.Errorf("Accept-Language fa gave %q", got)
+	}
+	if got := lang(e.do(nil, http.MethodGet, "/login?lang=xx", nil)); got != "en" {
+		t.Errorf("unknown ?lang gave %q", got)
+	}
+}
