@@ -96,10 +96,13 @@ type TaskInput struct {
 type TaskFilter struct {
 	AssigneeID *int64
 	ContactID  *int64
-	Status     string
-	DueBefore  *time.Time
-	After      string
-	Limit      int
+	// CompanyID matches tasks on the company and on its people.
+	CompanyID    *int64
+	Status       string
+	DueBefore    *time.Time
+	RemindBefore *time.Time // reminders that have come due
+	After        string
+	Limit        int
 }
 
 // TaskService is implemented by the store.

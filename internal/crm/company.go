@@ -40,7 +40,7 @@ type CompanyInput struct {
 	Country  *string        `json:"country,omitempty"`
 	Tags     *[]string      `json:"tags,omitempty"`
 	Custom   map[string]any `json:"custom,omitempty"`
-	OwnerID  *int64         `json:"owner_id,omitempty"`
+	OwnerID  *int64         `json:"owner_id,omitempty"` // 0 clears
 }
 
 // CompanyFilter selects companies.

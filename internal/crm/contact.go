@@ -91,6 +91,7 @@ type ContactInput struct {
 	Tags       *[]string      `json:"tags,omitempty"`
 	Custom     map[string]any `json:"custom,omitempty"`
 	// OwnerID is honoured only for actors allowed to assign (not own-only).
+	// For OwnerID and CompanyID, 0 clears the reference.
 	OwnerID *int64 `json:"owner_id,omitempty"`
 }
 

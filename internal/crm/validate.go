@@ -187,8 +187,12 @@ func (in *ContactInput) Validate(create bool, defs []*CustomField) error {
 		t := NormalizeTags(&v, "tags", *in.Tags)
 		in.Tags = &t
 	}
-	if in.CompanyID != nil && *in.CompanyID <= 0 {
-		in.CompanyID = nil
+	// 0 clears a reference (JSON null cannot be told from "not sent").
+	if in.CompanyID != nil && *in.CompanyID < 0 {
+		v.Add("company_id", "out_of_range")
+	}
+	if in.OwnerID != nil && *in.OwnerID < 0 {
+		v.Add("owner_id", "out_of_range")
 	}
 	in.Custom = validateCustom(&v, in.Custom, defs, create)
 	return v.Err()
@@ -227,6 +231,9 @@ func (in *CompanyInput) Validate(create bool, defs []*CustomField) error {
 		} else {
 			v.Add("phone", "invalid_phone")
 		}
+	}
+	if in.OwnerID != nil && *in.OwnerID < 0 {
+		v.Add("owner_id", "out_of_range")
 	}
 	if in.Size != nil && (*in.Size < 0 || *in.Size > 10_000_000) {
 		v.Add("size", "out_of_range")

@@ -170,7 +170,7 @@ func (db *DB) CreateCompany(ctx context.Context, in crm.CompanyInput) (*crm.Comp
 	}
 	var c crm.Company
 	applyCompanyInput(&c, &in)
-	if c.OwnerID == nil && a.UserID != 0 {
+	if in.OwnerID == nil && a.UserID != 0 {
 		c.OwnerID = &a.UserID
 	}
 	err = db.inTx(ctx, func(tx *Tx) error {
@@ -231,9 +231,7 @@ func applyCompanyInput(c *crm.Company, in *crm.CompanyInput) {
 	if in.Size != nil {
 		c.Size = *in.Size
 	}
-	if in.OwnerID != nil {
-		c.OwnerID = in.OwnerID
-	}
+	c.OwnerID = setRef(c.OwnerID, in.OwnerID)
 	if in.Tags != nil {
 		c.Tags = *in.Tags
 	}

@@ -278,6 +278,7 @@ func (db *DB) CreateContact(ctx context.Context, in crm.ContactInput) (*crm.Cont
 
 func checkOwnerAssign(a *crm.Actor, owner *int64) error {
 	if owner != nil && a.Restricted() && *owner != a.UserID {
+		// Own-only users may not give records away, nor leave them unowned.
 		var v crm.Validation
 		v.Add("owner_id", "cannot_assign")
 		return v.Err()
@@ -331,12 +332,8 @@ func applyContactInput(c *crm.Contact, in *crm.ContactInput) {
 	}
 	c.Emails = primaryFirst(c.Email, c.Emails)
 	c.Phones = primaryFirst(c.Phone, c.Phones)
-	if in.CompanyID != nil {
-		c.CompanyID = in.CompanyID
-	}
-	if in.OwnerID != nil {
-		c.OwnerID = in.OwnerID
-	}
+	c.CompanyID = setRef(c.CompanyID, in.CompanyID)
+	c.OwnerID = setRef(c.OwnerID, in.OwnerID)
 	if in.Tags != nil {
 		c.Tags = *in.Tags
 	}
@@ -355,6 +352,18 @@ func applyContactInput(c *crm.Contact, in *crm.ContactInput) {
 			}
 		}
 	}
+}
+
+// setRef applies a reference from an input: unset keeps, 0 clears.
+func setRef(cur, in *int64) *int64 {
+	switch {
+	case in == nil:
+		return cur
+	case *in == 0:
+		return nil
+	}
+	v := *in
+	return &v
 }
 
 func primaryFirst(primary string, list []string) []string {

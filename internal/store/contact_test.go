@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/ecrm/ecrm/internal/crm"
 	"github.com/ecrm/ecrm/internal/store"
@@ -314,6 +315,60 @@ func TestSearchRejectsNULAndBadUTF8(t *testing.T) {
 			if _, err := db.FindCompanies(ctx, crm.CompanyFilter{Query: q}); crm.ErrorCode(err) != crm.EINVALID {
 				t.Errorf("companies q=%q: %v, want invalid", q, err)
 			}
+		}
+	})
+}
+
+func TestClearReferencesAndTaskFilters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx, u := storetest.User(t, db, crm.RoleManager, "m@example.com")
+		co, err := db.CreateCompany(ctx, crm.CompanyInput{Name: ptr("Acme")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := mustContact(t, ctx, db, crm.ContactInput{LastName: ptr("Linked"), CompanyID: &co.ID})
+		if c.CompanyID == nil || *c.OwnerID != u.ID {
+			t.Fatalf("created with company %v owner %v", c.CompanyID, c.OwnerID)
+		}
+		now := db.Now()
+		past, future := now.Add(-time.Hour), now.Add(time.Hour)
+		onPerson, err := db.CreateTask(ctx, crm.TaskInput{Title: ptr("call"), ContactID: &c.ID, RemindAt: &past})
+		if err != nil {
+			t.Fatal(err)
+		}
+		onCompany, err := db.CreateTask(ctx, crm.TaskInput{Title: ptr("renew"), CompanyID: &co.ID, RemindAt: &future})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := func(f crm.TaskFilter) []int64 {
+			p, err := db.FindTasks(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []int64
+			for _, x := range p.Items {
+				out = append(out, x.ID)
+			}
+			slices.Sort(out)
+			return out
+		}
+		if got, want := ids(crm.TaskFilter{CompanyID: &co.ID}), []int64{onPerson.ID, onCompany.ID}; !slices.Equal(got, want) {
+			t.Errorf("company tasks = %v, want %v", got, want)
+		}
+		if got, want := ids(crm.TaskFilter{RemindBefore: &now}), []int64{onPerson.ID}; !slices.Equal(got, want) {
+			t.Errorf("due reminders = %v, want %v", got, want)
+		}
+		zero := int64(0)
+		c, err = db.UpdateContact(ctx, c.ID, crm.ContactInput{CompanyID: &zero, OwnerID: &zero})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.CompanyID != nil || c.OwnerID != nil {
+			t.Errorf("after clearing: company %v owner %v, want none", c.CompanyID, c.OwnerID)
+		}
+		neg := int64(-1)
+		if _, err := db.UpdateContact(ctx, c.ID, crm.ContactInput{CompanyID: &neg}); crm.ErrorCode(err) != crm.EINVALID {
+			t.Errorf("negative company id: %v, want invalid", err)
 		}
 	})
 }

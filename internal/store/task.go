@@ -74,8 +74,15 @@ func (db *DB) FindTasks(ctx context.Context, f crm.TaskFilter) (crm.Page[*crm.Ta
 	if f.ContactID != nil {
 		q.add("t.contact_id = " + q.arg(*f.ContactID))
 	}
+	if f.CompanyID != nil {
+		p := q.arg(*f.CompanyID)
+		q.add("(t.company_id = " + p + " OR t.contact_id IN (SELECT id FROM contacts WHERE company_id = " + p + "))")
+	}
 	if f.Status != "" {
 		q.add("t.status = " + q.arg(f.Status))
+	}
+	if f.RemindBefore != nil {
+		q.add("t.remind_at <= " + q.arg(ms(*f.RemindBefore)))
 	}
 	if f.DueBefore != nil {
 		q.add("t.due_at < " + q.arg(ms(*f.DueBefore)))
