@@ -114,10 +114,12 @@ type ContactImport struct {
 	seen      map[uint64]struct{} // hashes of the emails this import stored
 	companies map[string]int64    // lower-case name → id
 	res       ImportResult
-	firstID   int64 // lowest id this import created, for the FTS index
-	lastID    int64
 
 	companiesCreated int
+
+	decided bool         // whether to rebuild was decided at the first Write
+	bulk    *bulkSession // the rebuild transaction, if any (bulk_rebuild.go)
+	aborted bool         // a rebuild import failed: nothing was stored
 }
 
 // BeginContactImport authorises an import and reads what every batch
@@ -223,97 +225,135 @@ func (imp *ContactImport) Prepare(rows []crm.ContactInput, companies []string) *
 // Write stores a prepared batch in one transaction; offset is added to the
 // row indexes in the result's errors. On error nothing of the batch is
 // stored and the import should stop.
+//
+// On SQLite, when the first batch is full (the import is large) and the
+// contacts table small, the whole import becomes one transaction that
+// rebuilds the indexes in Finish (see bulk_rebuild.go): then an error
+// stores nothing of the import, and rows are committed only by Finish.
 func (imp *ContactImport) Write(ctx context.Context, b *Batch, offset int) error {
 	imp.mu.Lock()
 	defer imp.mu.Unlock()
-	var res ImportResult
-	res.Errors = b.errs
-	var fresh []*crm.Contact
-	var hashes []uint64
-	var newCompanies map[string]int64
-	var created int
-	err := imp.db.inBulkTx(ctx, func(tx *bulkTx) error {
-		res = ImportResult{Errors: b.errs}
-		fresh, hashes = fresh[:0], hashes[:0]
-		rejected, resolved, n, err := imp.resolveCompanies(ctx, tx.Tx, b)
-		newCompanies, created = resolved, n
-		if err != nil {
+	if imp.aborted {
+		return crm.Errorf(crm.ECONFLICT, "the import has failed")
+	}
+	if !imp.decided {
+		imp.decided = true
+		if imp.db.dialect.name() == "sqlite" && b.n >= ImportBatch {
+			s, err := imp.startBulk(ctx)
+			if err != nil {
+				return err
+			}
+			imp.bulk = s
+		}
+	}
+	var w batchWrite
+	body := func(tx *bulkTx) error { return imp.writeBatch(ctx, tx, b, &w) }
+	if imp.bulk == nil {
+		if err := imp.db.inBulkTx(ctx, body); err != nil {
 			return err
 		}
-		res.Errors = append(res.Errors, rejected...)
-		if rejected, err = imp.checkRefs(ctx, tx.Tx, b); err != nil {
-			return err
+		for _, h := range w.hashes {
+			imp.seen[h] = struct{}{}
 		}
-		res.Errors = append(res.Errors, rejected...)
-		existing, err := imp.existing(ctx, tx.Tx, b)
-		if err != nil {
-			return err
+	} else {
+		if err := body(imp.bulk.tx); err != nil {
+			imp.abort(ctx)
+			return imp.db.mapErr(err)
 		}
-		inBatch := map[string]*crm.Contact{}
-		for i := range b.contacts {
-			p := &b.contacts[i]
-			if p.index < 0 { // rejected by resolveCompanies
-				continue
-			}
-			c := &p.c
-			c.CreatedAt, c.UpdatedAt = tx.now, tx.now
-			email := c.Email
-			if imp.opts.Dedupe == DedupeCreate || email == "" {
-				fresh = append(fresh, c)
-				continue
-			}
-			if prev, ok := inBatch[email]; ok {
-				if imp.opts.Dedupe == DedupeUpdate {
-					in := p.in
-					if p.c.CompanyID != nil {
-						in.CompanyID = p.c.CompanyID
-					}
-					applyContactInput(prev, &in)
-					res.Updated++
-				} else {
-					res.Skipped++
-				}
-				continue
-			}
-			if id, ok := existing[email]; ok {
-				if imp.opts.Dedupe == DedupeUpdate {
-					if err := imp.update(ctx, tx.Tx, id, p); err != nil {
-						return err
-					}
-					res.Updated++
-				} else {
-					res.Skipped++
-				}
-				continue
-			}
-			inBatch[email] = c
-			fresh = append(fresh, c)
-			hashes = append(hashes, maphash.String(imp.seed, email))
-		}
-		if err := tx.insertContacts(ctx, fresh); err != nil {
-			return err
-		}
-		res.Created = len(fresh)
-		slices.SortStableFunc(res.Errors, func(a, b RowError) int { return a.Index - b.Index })
-		return nil
-	})
+		imp.bulk.stored(w.fresh)
+	}
+	for name, id := range w.companies {
+		imp.companies[name] = id
+	}
+	imp.companiesCreated += w.created
+	imp.res.add(w.res, offset)
+	return nil
+}
+
+// abort rolls a rebuild import back: the counts so far were never stored.
+func (imp *ContactImport) abort(ctx context.Context) {
+	imp.bulk.tx.end(ctx, false)
+	imp.bulk, imp.aborted = nil, true
+	imp.res.Created, imp.res.Updated, imp.res.Skipped = 0, 0, 0
+	imp.companiesCreated = 0
+	clear(imp.companies)
+}
+
+// batchWrite is what writing one batch did, applied to the import once
+// the batch is stored.
+type batchWrite struct {
+	res       ImportResult
+	fresh     []*crm.Contact
+	hashes    []uint64
+	companies map[string]int64
+	created   int
+}
+
+func (imp *ContactImport) writeBatch(ctx context.Context, tx *bulkTx, b *Batch, w *batchWrite) error {
+	*w = batchWrite{res: ImportResult{Errors: b.errs}}
+	res := &w.res
+	rejected, resolved, n, err := imp.resolveCompanies(ctx, tx.Tx, b)
+	w.companies, w.created = resolved, n
 	if err != nil {
 		return err
 	}
-	for name, id := range newCompanies {
-		imp.companies[name] = id
+	res.Errors = append(res.Errors, rejected...)
+	if rejected, err = imp.checkRefs(ctx, tx.Tx, b); err != nil {
+		return err
 	}
-	imp.companiesCreated += created
-	for _, h := range hashes {
-		imp.seen[h] = struct{}{}
+	res.Errors = append(res.Errors, rejected...)
+	existing, err := imp.existing(ctx, tx.Tx, b)
+	if err != nil {
+		return err
 	}
-	if len(fresh) > 0 {
-		if imp.firstID == 0 {
-			imp.firstID = fresh[0].ID
+	inBatch := map[string]*crm.Contact{}
+	for i := range b.contacts {
+		p := &b.contacts[i]
+		if p.index < 0 { // rejected by resolveCompanies
+			continue
 		}
-		imp.lastID = fresh[len(fresh)-1].ID
+		c := &p.c
+		c.CreatedAt, c.UpdatedAt = tx.now, tx.now
+		email := c.Email
+		if imp.opts.Dedupe == DedupeCreate || email == "" {
+			w.fresh = append(w.fresh, c)
+			continue
+		}
+		if prev, ok := inBatch[email]; ok {
+			if imp.opts.Dedupe == DedupeUpdate {
+				in := p.in
+				if p.c.CompanyID != nil {
+					in.CompanyID = p.c.CompanyID
+				}
+				applyContactInput(prev, &in)
+				res.Updated++
+			} else {
+				res.Skipped++
+			}
+			continue
+		}
+		if id, ok := existing[email]; ok {
+			if imp.opts.Dedupe == DedupeUpdate {
+				if err := imp.update(ctx, tx.Tx, id, p); err != nil {
+					return err
+				}
+				res.Updated++
+			} else {
+				res.Skipped++
+			}
+			continue
+		}
+		inBatch[email] = c
+		w.fresh = append(w.fresh, c)
+		for _, e := range contactEmails(c) {
+			w.hashes = append(w.hashes, maphash.String(imp.seed, e))
+		}
 	}
-	imp.res.add(res, offset)
+	if err := tx.insertContacts(ctx, w.fresh); err != nil {
+		return err
+	}
+	res.Created = len(w.fresh)
+	slices.SortStableFunc(res.Errors, func(a, b RowError) int { return a.Index - b.Index })
 	return nil
 }
 
@@ -346,14 +386,25 @@ func (imp *ContactImport) Result() ImportResult {
 }
 
 // Finish records the import in the audit log with its counts: one entry,
-// not one per row, so a million-row import does not double the log.
+// not one per row, so a million-row import does not double the log. A
+// rebuild import builds its indexes and commits here.
 func (imp *ContactImport) Finish(ctx context.Context) error {
 	imp.mu.Lock()
 	defer imp.mu.Unlock()
 	summary, _ := json.Marshal(map[string]any{"created": imp.res.Created, "updated": imp.res.Updated,
 		"skipped": imp.res.Skipped, "rejected": imp.res.Rejected(), "dedupe": imp.opts.Dedupe,
 		"companies_created": imp.companiesCreated})
-	return imp.db.inTx(ctx, func(tx *Tx) error {
+	audit := func(tx *Tx) error {
 		return tx.audit(ctx, "import", "contact", 0, nil, json.RawMessage(summary))
-	})
+	}
+	if s := imp.bulk; s != nil {
+		imp.bulk = nil
+		if err := s.finish(ctx, audit); err != nil {
+			imp.aborted = true
+			imp.res.Created, imp.res.Updated, imp.res.Skipped = 0, 0, 0
+			return err
+		}
+		return nil
+	}
+	return imp.db.inTx(ctx, audit)
 }

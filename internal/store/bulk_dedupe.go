@@ -124,12 +124,15 @@ func (imp *ContactImport) existing(ctx context.Context, tx *Tx, b *Batch) (map[s
 		if e == "" || b.contacts[i].index < 0 {
 			continue
 		}
-		if !imp.checkDB {
+		if !imp.checkDB && imp.bulk == nil {
 			if _, ok := imp.seen[maphash.String(imp.seed, e)]; !ok {
 				continue
 			}
 		}
 		want = append(want, e)
+	}
+	if imp.bulk != nil {
+		return imp.bulk.existing(ctx, want)
 	}
 	for from := 0; from < len(want); from += lookupChunk {
 		part := want[from:min(from+lookupChunk, len(want))]

@@ -15,60 +15,97 @@ import (
 // PostgreSQL COPY can run inside it through the pgx connection underneath.
 type bulkTx struct {
 	*Tx
-	conn *sql.Conn
+	conn    *sql.Conn
+	pragmas bool  // SQLite settings changed, restored by release
+	cache   int64 // the connection's cache_size before
+	// rebuild is set while the secondary indexes and full-text triggers
+	// are dropped (see bulkSession): inserts then leave indexing to it.
+	rebuild bool
 }
 
 // inBulkTx is inTx for bulk writes.
 func (db *DB) inBulkTx(ctx context.Context, fn func(tx *bulkTx) error) error {
-	conn, err := db.write.Conn(ctx)
+	tx, err := db.beginBulkTx(ctx, bulkCacheKiB)
 	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.end(ctx, false)
 		return db.mapErr(err)
 	}
-	defer conn.Close()
+	return tx.end(ctx, true)
+}
+
+// bulkCacheKiB is the page cache of a batch: a large import inserts into
+// nine secondary indexes in random key order, and once they outgrow the
+// usual 32 MB every insert reads pages from disk.
+const bulkCacheKiB = 262144
+
+// beginBulkTx pins the write connection and begins a transaction on it
+// with a page cache of cacheKiB (0: unchanged); end commits or rolls it
+// back and hands the connection back.
+func (db *DB) beginBulkTx(ctx context.Context, cacheKiB int64) (*bulkTx, error) {
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return nil, db.mapErr(err)
+	}
+	tx := &bulkTx{conn: conn}
 	if db.dialect.name() == "sqlite" {
 		// A multi-row INSERT that might fail half way makes SQLite keep a
 		// statement journal (a copy of every page it touches, so it can
 		// undo just that statement); that journal was a third of the cost
 		// of an import. Foreign keys declared immediate are such a failure
 		// even when deferred by pragma, so they are switched off on this
-		// connection for the batch (Write checks every reference itself,
-		// and the rows' own ids are assigned here), and inserts say OR
-		// ROLLBACK: any error undoes the whole batch, as the import wants.
-		//
-		// The page cache is raised for the batch too: a large import inserts
-		// into nine secondary indexes in random key order, and once they
-		// outgrow the usual 32 MB every insert reads pages from disk.
-		if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
-			return db.mapErr(err)
+		// connection for the transaction (Write checks every reference
+		// itself, and the rows' own ids are assigned here), and inserts say
+		// OR ROLLBACK: any error undoes the whole transaction, as the import
+		// wants.
+		if err := conn.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&tx.cache); err != nil {
+			conn.Close()
+			return nil, db.mapErr(err)
 		}
-		var cache int64
-		if err := conn.QueryRowContext(ctx, `PRAGMA cache_size`).Scan(&cache); err != nil {
-			return db.mapErr(err)
+		tx.pragmas = true
+		q := `PRAGMA foreign_keys = OFF`
+		if cacheKiB != 0 {
+			q += `; PRAGMA cache_size = -` + itoa(cacheKiB)
 		}
-		if _, err := conn.ExecContext(ctx, `PRAGMA cache_size = -262144`); err != nil {
-			return db.mapErr(err)
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			tx.release(ctx)
+			return nil, db.mapErr(err)
 		}
-		defer func() {
-			_, err := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`)
-			if err == nil {
-				_, err = conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA cache_size = `+itoa(cache))
-			}
-			if err != nil {
-				// Never hand the pool a connection without foreign keys.
-				conn.Raw(func(any) error { return driver.ErrBadConn })
-			}
-		}()
 	}
 	stx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
-		return db.mapErr(err)
+		tx.release(ctx)
+		return nil, db.mapErr(err)
 	}
-	defer stx.Rollback()
-	tx := &bulkTx{Tx: &Tx{Tx: stx, db: db, now: db.Now().UTC()}, conn: conn}
-	if err := fn(tx); err != nil {
-		return db.mapErr(err)
+	tx.Tx = &Tx{Tx: stx, db: db, now: db.Now().UTC()}
+	return tx, nil
+}
+
+// end commits (or rolls back) the transaction, restores the connection's
+// settings and returns it to the pool.
+func (tx *bulkTx) end(ctx context.Context, commit bool) error {
+	var err error
+	if commit {
+		err = tx.db.mapErr(tx.Commit())
+	} else {
+		tx.Rollback()
 	}
-	return db.mapErr(stx.Commit())
+	tx.release(ctx)
+	return err
+}
+
+func (tx *bulkTx) release(ctx context.Context) {
+	if tx.pragmas {
+		ctx := context.WithoutCancel(ctx)
+		_, err := tx.conn.ExecContext(ctx, `PRAGMA foreign_keys = ON; PRAGMA cache_size = `+itoa(tx.cache))
+		if err != nil {
+			// Never hand the pool a connection without foreign keys.
+			tx.conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}
+	tx.conn.Close()
 }
 
 // insertRows inserts n rows into table; fill writes row i's values into
@@ -206,9 +243,11 @@ func (tx *bulkTx) insertContacts(ctx context.Context, cs []*crm.Contact) error {
 	for i, c := range cs {
 		c.ID = ids[i]
 	}
-	ddl, err := tx.dropFTSTrigger(ctx)
-	if err != nil {
-		return err
+	var ddl string
+	if !tx.rebuild {
+		if ddl, err = tx.dropFTSTrigger(ctx); err != nil {
+			return err
+		}
 	}
 	err = tx.insertRows(ctx, "contacts", contactInsertCols, len(cs), func(i int, d []any) {
 		c := cs[i]
