@@ -110,15 +110,24 @@ func (s *server) contactTask(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.addTask(w, r, &id, "/contacts/"+strconv.FormatInt(id, 10))
+	return s.addTask(w, r, crm.TaskInput{ContactID: &id}, "/contacts/"+strconv.FormatInt(id, 10))
 }
 
-func (s *server) addTask(w http.ResponseWriter, r *http.Request, contactID *int64, back string) error {
+func (s *server) companyTask(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	return s.addTask(w, r, crm.TaskInput{CompanyID: &id}, "/companies/"+strconv.FormatInt(id, 10))
+}
+
+// addTask files a task on the contact or company named in parent.
+func (s *server) addTask(w http.ResponseWriter, r *http.Request, parent crm.TaskInput, back string) error {
 	in, err := taskInput(r.PostForm)
 	if err != nil {
 		return err
 	}
-	in.ContactID = contactID
+	in.ContactID, in.CompanyID = parent.ContactID, parent.CompanyID
 	t, err := s.svc.Tasks.CreateTask(r.Context(), in)
 	if err != nil {
 		return err

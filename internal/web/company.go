@@ -89,7 +89,7 @@ func (s *server) companyShow(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if a.Can(crm.P(crm.ResTasks, crm.Read)) {
-		tasks, err := s.companyTasks(r, rp.People)
+		tasks, err := s.companyTasks(r, c)
 		if err != nil {
 			return err
 		}
@@ -104,20 +104,10 @@ func (s *server) companyShow(w http.ResponseWriter, r *http.Request) error {
 	return s.ok(w, r, "company", v)
 }
 
-// companyTasks gathers the open tasks of a company's people. crm.TaskFilter
-// has no company field, so this asks per person shown (at most the 50 on
-// the page); for the same reason the company page has no "add task" form,
-// as a task filed on the company alone could not be listed here.
-func (s *server) companyTasks(r *http.Request, people []*crm.Contact) ([]*crm.Task, error) {
-	var out []*crm.Task
-	for _, p := range people {
-		page, err := s.svc.Tasks.FindTasks(r.Context(), crm.TaskFilter{ContactID: &p.ID, Status: "open", Limit: 20})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page.Items...)
-	}
-	return out, nil
+// companyTasks lists the open tasks on a company and on its people.
+func (s *server) companyTasks(r *http.Request, c *crm.Company) ([]*crm.Task, error) {
+	page, err := s.svc.Tasks.FindTasks(r.Context(), crm.TaskFilter{CompanyID: &c.ID, Status: "open", Limit: 100})
+	return page.Items, err
 }
 
 func (s *server) companyTimeline(w http.ResponseWriter, r *http.Request) error {

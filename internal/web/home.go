@@ -28,19 +28,11 @@ func (s *server) home(w http.ResponseWriter, r *http.Request) error {
 		}
 		hp.Due = s.taskList(r, due.Items)
 		hp.Due.ID = "due-tasks"
-		// The task filter has no reminder bound, so reminders are picked
-		// from the user's open tasks; a person's open list is short.
-		open, err := s.svc.Tasks.FindTasks(r.Context(), crm.TaskFilter{AssigneeID: &a.UserID, Status: "open", Limit: 200})
+		remind, err := s.svc.Tasks.FindTasks(r.Context(), crm.TaskFilter{AssigneeID: &a.UserID, Status: "open", RemindBefore: &now, Limit: 50})
 		if err != nil {
 			return err
 		}
-		var remind []*crm.Task
-		for _, t := range open.Items {
-			if t.RemindAt != nil && !t.RemindAt.After(now) {
-				remind = append(remind, t)
-			}
-		}
-		hp.Reminders = s.taskList(r, remind)
+		hp.Reminders = s.taskList(r, remind.Items)
 		hp.Reminders.ID = "reminder-tasks"
 	}
 	if a.Can(crm.P(crm.ResActivities, crm.Read)) {

@@ -72,6 +72,7 @@ func (s *server) routeTable() []route {
 		auth("POST /companies/{id}/delete", s.companyDelete, p(crm.ResCompanies, W)),
 		auth("GET /companies/{id}/timeline", s.companyTimeline, p(crm.ResCompanies, R), p(crm.ResActivities, R)),
 		auth("POST /companies/{id}/activities", s.companyActivity, p(crm.ResCompanies, R), p(crm.ResActivities, W)),
+		auth("POST /companies/{id}/tasks", s.companyTask, p(crm.ResCompanies, R), p(crm.ResTasks, W)),
 
 		// Saved views belong to their user; the store only deletes the caller's.
 		auth("POST /views/{id}/delete", s.deleteView),

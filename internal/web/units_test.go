@@ -196,6 +196,14 @@ func TestConsoleFlows(t *testing.T) {
 	if d := doc(t, rec); rec.Code != 200 || d.Find("li.task").Length() != 1 {
 		t.Fatalf("add task = %d\n%s", rec.Code, rec.Body)
 	}
+	// A task filed on the company shows on its page, with its people's tasks.
+	rec = e.do(c, http.MethodPost, "/companies/"+itoa(fx.company)+"/tasks", url.Values{"title": {"Renew the contract"}})
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("company task = %d\n%s", rec.Code, rec.Body)
+	}
+	if page := doc(t, e.do(c, http.MethodGet, "/companies/"+itoa(fx.company), nil)); page.Find("li.task:contains('Renew the contract')").Length() != 1 {
+		t.Errorf("company page does not list the company's task")
+	}
 	rec = e.do(c, http.MethodPost, "/tasks/"+itoa(fx.task)+"/done", url.Values{"return": {"/contacts/" + id}})
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/contacts/"+id {
 		t.Errorf("done = %d to %q", rec.Code, rec.Header().Get("Location"))
