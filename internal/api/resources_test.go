@@ -44,6 +44,8 @@ func TestResources(t *testing.T) {
 			{name: "activity update", method: "PATCH", url: "/api/v1/activities/" + act, key: all, body: map[string]any{"body": "Went well"}, wantStatus: 200, wantContains: []string{`"body":"Went well"`, `"subject":"Intro"`}},
 			{name: "activity bad outcome", method: "PATCH", url: "/api/v1/activities/" + act, key: all, body: map[string]any{"outcome": "maybe"}, wantStatus: 422, wantContains: []string{`body.outcome`}},
 			{name: "task list", method: "GET", url: "/api/v1/tasks?status=open", key: all, wantStatus: 200, wantContains: []string{`"title":"Send offer"`}},
+			{name: "tasks of a company's people", method: "GET", url: "/api/v1/tasks?company_id=" + co, key: all, wantStatus: 200, wantContains: []string{`"title":"Send offer"`}},
+			{name: "contact unlinked from its company", method: "PATCH", url: "/api/v1/contacts/" + c2, key: all, body: map[string]any{"company_id": 0}, wantStatus: 200, wantContains: []string{`"company_id":null`}},
 			{name: "task bad status filter", method: "GET", url: "/api/v1/tasks?status=later", key: all, wantStatus: 422},
 			{name: "task done", method: "PATCH", url: "/api/v1/tasks/" + task, key: all, body: map[string]any{"status": "done"}, wantStatus: 200, wantContains: []string{`"status":"done"`, `"title":"Send offer"`}},
 			{name: "custom fields of companies", method: "GET", url: "/api/v1/custom-fields?entity=company", key: all, wantStatus: 200, wantContains: []string{`"key":"tier"`}},

@@ -16,14 +16,16 @@ type taskListInput struct {
 	request
 	AssigneeID int64     `query:"assignee_id" minimum:"1"`
 	ContactID  int64     `query:"contact_id" minimum:"1"`
+	CompanyID  int64     `query:"company_id" minimum:"1" doc:"Tasks on the company and on its people."`
 	Status     string    `query:"status" doc:"open, done or cancelled."`
 	DueBefore  time.Time `query:"due_before" doc:"RFC 3339; exclusive."`
+	RemindBy   time.Time `query:"remind_before" doc:"RFC 3339; tasks whose reminder is due by then."`
 	Paging
 }
 
 func (in *taskListInput) Resolve(ctx huma.Context) []error {
 	in.request.Resolve(ctx)
-	return in.checkParams([]string{"assignee_id", "contact_id", "status", "due_before", "limit", "after"}, false)
+	return in.checkParams([]string{"assignee_id", "contact_id", "company_id", "status", "due_before", "remind_before", "limit", "after"}, false)
 }
 
 func (s *server) listTasks(ctx context.Context, in *taskListInput) (*listOutput[*crm.Task], error) {
@@ -32,10 +34,13 @@ func (s *server) listTasks(ctx context.Context, in *taskListInput) (*listOutput[
 	}
 	f := crm.TaskFilter{
 		AssigneeID: in.optionalID("assignee_id", in.AssigneeID), ContactID: in.optionalID("contact_id", in.ContactID),
-		Status: in.Status, After: in.After, Limit: in.Limit,
+		CompanyID: in.optionalID("company_id", in.CompanyID), Status: in.Status, After: in.After, Limit: in.Limit,
 	}
 	if !in.DueBefore.IsZero() {
 		f.DueBefore = &in.DueBefore
+	}
+	if !in.RemindBy.IsZero() {
+		f.RemindBefore = &in.RemindBy
 	}
 	p, err := s.svc.Tasks.FindTasks(ctx, f)
 	if err != nil {
