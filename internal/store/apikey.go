@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"slices"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/ecrm/ecrm/internal/crm"
 )
@@ -89,7 +91,7 @@ func (db *DB) RevokeAPIKey(ctx context.Context, id int64) error {
 	if _, err := crm.Authorize(ctx, crm.P(crm.ResAPIKeys, crm.Write)); err != nil {
 		return err
 	}
-	return db.inTx(ctx, func(tx *Tx) error {
+	err := db.inTx(ctx, func(tx *Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, ms(tx.now), id)
 		if err != nil {
 			return err
@@ -99,17 +101,81 @@ func (db *DB) RevokeAPIKey(ctx context.Context, id int64) error {
 		}
 		return tx.audit(ctx, "revoke", "apikey", id, nil, nil)
 	})
+	if err == nil {
+		db.keys.forget(id)
+	}
+	return err
 }
 
-// ActorForAPIKey authenticates a bearer secret.
+// keyCacheTTL bounds how long another server may still accept a revoked key.
+const keyCacheTTL = 2 * time.Second
+
+// keyCache remembers authenticated keys briefly. Failures are not cached,
+// so it cannot be filled with garbage.
+type keyCache struct {
+	mu sync.Mutex
+	m  map[string]keyEntry
+}
+
+type keyEntry struct {
+	actor *crm.Actor
+	until time.Time
+}
+
+func (c *keyCache) get(hash string, now time.Time) (*crm.Actor, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[hash]
+	if !ok || now.After(e.until) {
+		return nil, false
+	}
+	return e.actor, true
+}
+
+func (c *keyCache) put(hash string, a *crm.Actor, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) > 10_000 {
+		c.m = map[string]keyEntry{}
+	}
+	c.m[hash] = keyEntry{a, now.Add(keyCacheTTL)}
+}
+
+func (c *keyCache) forget(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for h, e := range c.m {
+		if e.actor.APIKeyID == id {
+			delete(c.m, h)
+		}
+	}
+}
+
+// ActorForAPIKey authenticates a bearer secret. Valid keys are cached for
+// keyCacheTTL so a busy integration does not cost a query per request; a
+// revocation takes effect at once on the server that made it and within
+// keyCacheTTL on the others.
 func (db *DB) ActorForAPIKey(ctx context.Context, secret string) (*crm.Actor, error) {
 	if !strings.HasPrefix(secret, KeyPrefix) || len(secret) > 100 {
 		return nil, crm.Errorf(crm.EUNAUTHORIZED, "invalid API key")
 	}
+	hash := tokenHash(secret)
+	if a, ok := db.keys.get(hash, db.Now()); ok {
+		return a, nil
+	}
+	a, err := db.lookupAPIKey(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	db.keys.put(hash, a, db.Now())
+	return a, nil
+}
+
+func (db *DB) lookupAPIKey(ctx context.Context, hash string) (*crm.Actor, error) {
 	var a crm.Actor
 	var scopes string
 	var revoked, used sql.NullInt64
-	err := db.read.QueryRowContext(ctx, `SELECT id, name, scopes, revoked_at, last_used_at FROM api_keys WHERE secret_hash = $1`, tokenHash(secret)).
+	err := db.readRow(ctx, `SELECT id, name, scopes, revoked_at, last_used_at FROM api_keys WHERE secret_hash = $1`, hash).
 		Scan(&a.APIKeyID, &a.Name, &scopes, &revoked, &used)
 	if err != nil || revoked.Valid {
 		return nil, crm.Errorf(crm.EUNAUTHORIZED, "invalid API key")

@@ -48,7 +48,13 @@ func (db *DB) findCompany(ctx context.Context, q queryer, a *crm.Actor, id int64
 		query += ` AND c.owner_id = $2`
 		args = append(args, a.UserID)
 	}
-	c, err := scanCompany(q.QueryRowContext(ctx, query, args...))
+	var row *sql.Row
+	if q == db.read {
+		row = db.readRow(ctx, query, args...)
+	} else {
+		row = q.QueryRowContext(ctx, query, args...)
+	}
+	c, err := scanCompany(row)
 	if err == sql.ErrNoRows {
 		return nil, crm.Errorf(crm.ENOTFOUND, "company %d not found", id)
 	}
@@ -119,7 +125,7 @@ func (db *DB) FindCompanies(ctx context.Context, f crm.CompanyFilter) (crm.Page[
 		return page, err
 	}
 	limit := clampLimit(f.Limit)
-	rows, err := db.read.QueryContext(ctx, `SELECT `+companyCols+companyFrom+` WHERE `+q.sql()+order+` LIMIT `+q.arg(limit+1), q.args...)
+	rows, err := db.readRows(ctx, `SELECT `+companyCols+companyFrom+` WHERE `+q.sql()+order+` LIMIT `+q.arg(limit+1), q.args...)
 	if err != nil {
 		return page, db.mapErr(err)
 	}

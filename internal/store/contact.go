@@ -10,9 +10,17 @@ import (
 	"github.com/ecrm/ecrm/internal/crm"
 )
 
+// contactCols reads a contact in one row: its emails and phones come
+// along as unit-separator-joined aggregates, so reading a contact is one
+// query on both engines (string_agg with ORDER BY is in both).
 const contactCols = `c.id, c.first_name, c.last_name, c.email, c.phone, c.company_id, c.title, c.street, c.city, c.region,
 	c.postal_code, c.country, c.birth_date, c.language, c.stage, c.source, c.owner_id, c.tags, c.custom, c.created_at, c.updated_at,
-	COALESCE(co.name, ''), COALESCE(u.name, '')`
+	COALESCE(co.name, ''), COALESCE(u.name, ''),
+	(SELECT string_agg(e.email, '` + listSep + `' ORDER BY e.position) FROM contact_emails e WHERE e.contact_id = c.id),
+	(SELECT string_agg(p.phone, '` + listSep + `' ORDER BY p.position) FROM contact_phones p WHERE p.contact_id = c.id)`
+
+// listSep separates aggregated emails and phones; neither can contain it.
+const listSep = "\x1f"
 
 const contactFrom = ` FROM contacts c LEFT JOIN companies co ON co.id = c.company_id LEFT JOIN users u ON u.id = c.owner_id`
 
@@ -20,12 +28,14 @@ func scanContact(row interface{ Scan(...any) error }) (*crm.Contact, error) {
 	var c crm.Contact
 	var company, owner sql.NullInt64
 	var tags, custom string
+	var emails, phones sql.NullString
 	var created, updated int64
 	if err := row.Scan(&c.ID, &c.FirstName, &c.LastName, &c.Email, &c.Phone, &company, &c.Title, &c.Street, &c.City, &c.Region,
 		&c.PostalCode, &c.Country, &c.BirthDate, &c.Language, &c.Stage, &c.Source, &owner, &tags, &custom, &created, &updated,
-		&c.CompanyName, &c.OwnerName); err != nil {
+		&c.CompanyName, &c.OwnerName, &emails, &phones); err != nil {
 		return nil, err
 	}
+	c.Emails, c.Phones = splitList(emails), splitList(phones)
 	c.CompanyID, c.OwnerID = idPtr(company), idPtr(owner)
 	c.Tags = splitTags(tags)
 	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
@@ -84,20 +94,24 @@ func (db *DB) findContact(ctx context.Context, q queryer, a *crm.Actor, id int64
 		query += ` AND c.owner_id = $2`
 		args = append(args, a.UserID)
 	}
-	c, err := scanContact(q.QueryRowContext(ctx, query, args...))
+	var row *sql.Row
+	if q == db.read {
+		row = db.readRow(ctx, query, args...)
+	} else {
+		row = q.QueryRowContext(ctx, query, args...)
+	}
+	c, err := scanContact(row)
 	if err == sql.ErrNoRows {
 		return nil, crm.Errorf(crm.ENOTFOUND, "contact %d not found", id)
 	}
-	if err != nil {
-		return nil, db.mapErr(err)
+	return c, db.mapErr(err)
+}
+
+func splitList(s sql.NullString) []string {
+	if !s.Valid || s.String == "" {
+		return []string{}
 	}
-	if c.Emails, err = db.strings(ctx, q, `SELECT email FROM contact_emails WHERE contact_id = $1 ORDER BY position`, id); err != nil {
-		return nil, err
-	}
-	if c.Phones, err = db.strings(ctx, q, `SELECT phone FROM contact_phones WHERE contact_id = $1 ORDER BY position`, id); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return strings.Split(s.String, listSep)
 }
 
 func (db *DB) strings(ctx context.Context, q queryer, query string, args ...any) ([]string, error) {
@@ -147,7 +161,7 @@ func (db *DB) FindContacts(ctx context.Context, f crm.ContactFilter) (crm.Page[*
 		return page, err
 	}
 	limit := clampLimit(f.Limit)
-	rows, err := db.read.QueryContext(ctx, `SELECT `+contactCols+contactFrom+` WHERE `+q.sql()+order+` LIMIT `+q.arg(limit+1), q.args...)
+	rows, err := db.readRows(ctx, `SELECT `+contactCols+contactFrom+` WHERE `+q.sql()+order+` LIMIT `+q.arg(limit+1), q.args...)
 	if err != nil {
 		return page, db.mapErr(err)
 	}

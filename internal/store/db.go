@@ -36,6 +36,9 @@ type DB struct {
 	Now func() time.Time
 	// PasswordCost lets tests use cheap argon2 parameters.
 	PasswordCost PasswordParams
+
+	keys  keyCache
+	stmts stmtCache
 }
 
 // Engine names the database engine: "sqlite" or "postgres".
@@ -76,9 +79,12 @@ func open(ctx context.Context, dsn string) (*DB, error) {
 		db.dialect = sqliteDialect{}
 		// Immediate transactions take the write lock at BEGIN, so a
 		// read-then-write transaction never fails half way with BUSY.
-		common := "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=journal_mode(WAL)&_pragma=cache_size(-32000)"
+		// Page caches are per connection and count towards the server's
+		// memory; beyond them SQLite reads through the OS page cache,
+		// which is shared and free to reclaim.
+		common := "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=journal_mode(WAL)"
 		u := "file:" + url.PathEscape(path)
-		w, err := sql.Open("sqlite", u+common+"&_txlock=immediate")
+		w, err := sql.Open("sqlite", u+common+"&_pragma=cache_size(-32000)&_txlock=immediate")
 		if err != nil {
 			return nil, err
 		}
@@ -88,13 +94,14 @@ func open(ctx context.Context, dsn string) (*DB, error) {
 			w.Close()
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
-		r, err := sql.Open("sqlite", u+common+"&_pragma=query_only(1)")
+		r, err := sql.Open("sqlite", u+common+"&_pragma=cache_size(-12000)&_pragma=query_only(1)")
 		if err != nil {
 			w.Close()
 			return nil, err
 		}
-		r.SetMaxOpenConns(8)
-		r.SetMaxIdleConns(8)
+		// Four readers keep two cores busy while one waits on I/O.
+		r.SetMaxOpenConns(4)
+		r.SetMaxIdleConns(4)
 		db.write, db.read = w, r
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		cfg, err := pgxpool.ParseConfig(dsn)
@@ -125,6 +132,7 @@ func open(ctx context.Context, dsn string) (*DB, error) {
 // Close closes every connection.
 func (db *DB) Close() error {
 	var errs []error
+	db.closeStmts()
 	if db.write != nil {
 		errs = append(errs, db.write.Close())
 	}

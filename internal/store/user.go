@@ -231,7 +231,7 @@ func (db *DB) ActorForUser(ctx context.Context, id int64) (*crm.Actor, error) {
 	var role string
 	var active bool
 	var own sql.NullBool
-	err := db.read.QueryRowContext(ctx, `SELECT u.id, u.name, u.email, u.role, u.active, r.own_only
+	err := db.readRow(ctx, `SELECT u.id, u.name, u.email, u.role, u.active, r.own_only
 		FROM users u LEFT JOIN role_settings r ON r.role = u.role WHERE u.id = $1`, id).
 		Scan(&a.UserID, &a.Name, new(string), &role, &active, &own)
 	if err != nil {
@@ -268,7 +268,7 @@ const SessionLifetime = 12 * time.Hour
 func (db *DB) FindSession(ctx context.Context, token string) (*crm.Session, error) {
 	var s crm.Session
 	var exp int64
-	err := db.read.QueryRowContext(ctx, `SELECT user_id, csrf, expires_at FROM sessions WHERE token_hash = $1`, tokenHash(token)).Scan(&s.UserID, &s.CSRF, &exp)
+	err := db.readRow(ctx, `SELECT user_id, csrf, expires_at FROM sessions WHERE token_hash = $1`, tokenHash(token)).Scan(&s.UserID, &s.CSRF, &exp)
 	if err == sql.ErrNoRows {
 		return nil, crm.Errorf(crm.EUNAUTHORIZED, "session expired")
 	}
