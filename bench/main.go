@@ -38,7 +38,7 @@ func main() {
 	dsn := flag.String("db", "", "database (default: a fresh SQLite file in the work dir)")
 	work := flag.String("work", filepath.Join(os.TempDir(), "ecrm-bench"), "work directory (CSV and SQLite file)")
 	duration := flag.Duration("load", 10*time.Second, "duration of the GET-by-id load test")
-	workers := flag.Int("workers", 32, "concurrent clients in the load test")
+	workers := flag.Int("workers", 8, "concurrent clients in the load test")
 	flag.Parse()
 	if err := run(*contacts, *dsn, *work, *duration, *workers); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
