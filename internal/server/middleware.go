@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -100,18 +101,40 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	return m
 }
 
-// instrument labels by the matched ServeMux pattern, never by the raw
-// path, so ids in URLs cannot blow up the number of series.
+// instrument counts and times requests by route.
 func (m *metrics) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := wrap(w)
 		next.ServeHTTP(sw, r)
-		route := r.Pattern
-		if route == "" {
-			route = "other"
-		}
+		route := routeLabel(r, sw.status)
 		m.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
 		m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	})
+}
+
+// routeLabel names a request's route for metrics without letting ids or
+// unknown paths create new series: the console and the API route on their
+// own muxes, so the outer pattern is only "/" or "/api/v1/"; the path is
+// used with numeric segments folded to {id}, and anything that was not
+// found counts as "unmatched".
+func routeLabel(r *http.Request, status int) string {
+	switch {
+	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed:
+		return "unmatched"
+	case r.Pattern != "/" && r.Pattern != "/api/v1/" && r.Pattern != "":
+		return r.Pattern
+	case strings.HasPrefix(r.URL.Path, "/static/"):
+		return r.Method + " /static/*"
+	}
+	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	if len(parts) > 6 {
+		return "unmatched"
+	}
+	for i, p := range parts {
+		if p != "" && strings.Trim(p, "0123456789") == "" {
+			parts[i] = "{id}"
+		}
+	}
+	return r.Method + " /" + strings.Join(parts, "/")
 }
