@@ -168,6 +168,9 @@ type pendingContact struct {
 	c       crm.Contact
 	in      crm.ContactInput // kept for DedupeUpdate of an existing contact
 	company string
+	// companyChecked: the company named by the row was found or created
+	// in the transaction that stores it, so it is known to exist.
+	companyChecked bool
 }
 
 // Prepare validates rows (companies[i] is row i's company name, or nil)

@@ -70,6 +70,10 @@ func (imp *ContactImport) resolveCompanies(ctx context.Context, tx *Tx, b *Batch
 		}
 		name := strings.ToLower(p.company)
 		id, ok := imp.companies[name]
+		// An id read or created in this transaction needs no second look
+		// in checkRefs; one cached from an earlier batch does, unless the
+		// whole import is one transaction.
+		p.companyChecked = !ok || imp.bulk != nil
 		if !ok {
 			id = resolved[name]
 		}
@@ -181,7 +185,7 @@ func (imp *ContactImport) checkRefs(ctx context.Context, tx *Tx, b *Batch) ([]Ro
 		if p.c.OwnerID != nil {
 			owners[*p.c.OwnerID] = false
 		}
-		if p.c.CompanyID != nil {
+		if p.c.CompanyID != nil && !p.companyChecked {
 			companies[*p.c.CompanyID] = false
 		}
 	}
@@ -199,7 +203,7 @@ func (imp *ContactImport) checkRefs(ctx context.Context, tx *Tx, b *Batch) ([]Ro
 		case p.c.OwnerID != nil && !owners[*p.c.OwnerID]:
 			rejected = append(rejected, RowError{Index: p.index, Field: "owner_id", Key: "not_found"})
 			p.index = -1
-		case p.c.CompanyID != nil && !companies[*p.c.CompanyID]:
+		case p.c.CompanyID != nil && !p.companyChecked && !companies[*p.c.CompanyID]:
 			rejected = append(rejected, RowError{Index: p.index, Field: "company_id", Key: "not_found"})
 			p.index = -1
 		}

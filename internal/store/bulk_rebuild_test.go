@@ -100,6 +100,9 @@ func TestImportContactsRebuild(t *testing.T) {
 				if got := schema(t, db); !slices.Equal(got, before) {
 					t.Errorf("indexes and triggers after the import:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(before, "\n"))
 				}
+				if path, ok := strings.CutPrefix(db.DSN, "sqlite:"); ok {
+					checkFTSMerge(t, path)
+				}
 				all, err := db.FindContacts(ctx, crm.ContactFilter{WithTotal: true})
 				if err != nil || all.Total != mode.created+1 {
 					t.Errorf("contacts = %d (%v), want %d", all.Total, err, mode.created+1)
@@ -169,5 +172,32 @@ func TestImportContactsRebuildAllOrNothing(t *testing.T) {
 	bad := int64(12345)
 	if _, err := db.CreateContact(ctx, crm.ContactInput{LastName: ptr("X"), CompanyID: &bad}); err == nil {
 		t.Error("contact with a missing company was created after the import")
+	}
+}
+
+// checkFTSMerge checks that the merge settings of the contacts' full-text
+// index, which the rebuild changes, have FTS5's default values again.
+func checkFTSMerge(t *testing.T, path string) {
+	t.Helper()
+	conn, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	got := map[string]string{"automerge": "4", "crisismerge": "16"} // defaults when not stored
+	rows, err := conn.Query(`SELECT k, v FROM contacts_fts_config WHERE k IN ('automerge', 'crisismerge')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			t.Fatal(err)
+		}
+		got[k] = v
+	}
+	if got["automerge"] != "4" || got["crisismerge"] != "16" {
+		t.Errorf("full-text merge settings after the import = %v, want automerge 4, crisismerge 16", got)
 	}
 }
