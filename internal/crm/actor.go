@@ -38,10 +38,18 @@ const (
 	ResAudit        = "audit"
 	ResExport       = "export"
 	ResImport       = "import"
+	ResProducts     = "products"
+	ResInventory    = "inventory"
+	ResOrders       = "orders"
+	ResDeals        = "deals"
+	ResPipelines    = "pipelines"
+	ResWebhooks     = "webhooks"
+	ResReports      = "reports"
 )
 
 // Resources lists every resource, for scope validation and the role matrix page.
-var Resources = []string{ResContacts, ResCompanies, ResActivities, ResTasks, ResCustomFields, ResUsers, ResAPIKeys, ResAudit, ResExport, ResImport}
+var Resources = []string{ResContacts, ResCompanies, ResActivities, ResTasks, ResCustomFields, ResUsers, ResAPIKeys, ResAudit, ResExport, ResImport,
+	ResProducts, ResInventory, ResOrders, ResDeals, ResPipelines, ResWebhooks, ResReports}
 
 // Action is read or write.
 type Action string
@@ -76,19 +84,26 @@ func ParseScope(s string) (string, bool) {
 }
 
 // rolePermissions: write implies read. Admin-only resources (users, API
-// keys, audit) are absent from every other role.
+// keys, audit, webhooks) are absent from every other role. Pipelines are
+// configuration (stages), so only managers change them; support writes
+// orders because returns and shipping questions reach support first.
 var rolePermissions = map[Role]map[string]Action{
 	RoleAdmin: nil, // everything
 	RoleManager: {ResContacts: Write, ResCompanies: Write, ResActivities: Write, ResTasks: Write,
-		ResCustomFields: Read, ResExport: Write, ResImport: Write},
+		ResCustomFields: Read, ResExport: Write, ResImport: Write,
+		ResProducts: Write, ResInventory: Write, ResOrders: Write, ResDeals: Write, ResPipelines: Write, ResReports: Read},
 	RoleSales: {ResContacts: Write, ResCompanies: Write, ResActivities: Write, ResTasks: Write,
-		ResCustomFields: Read, ResImport: Write},
+		ResCustomFields: Read, ResImport: Write,
+		ResProducts: Read, ResInventory: Read, ResOrders: Write, ResDeals: Write, ResPipelines: Read, ResReports: Read},
 	RoleSupport: {ResContacts: Write, ResCompanies: Read, ResActivities: Write, ResTasks: Write,
-		ResCustomFields: Read},
+		ResCustomFields: Read,
+		ResProducts:     Read, ResInventory: Read, ResOrders: Write},
 	RoleMarketing: {ResContacts: Write, ResCompanies: Write, ResActivities: Read, ResTasks: Read,
-		ResCustomFields: Read, ResExport: Write, ResImport: Write},
+		ResCustomFields: Read, ResExport: Write, ResImport: Write,
+		ResProducts: Read, ResOrders: Read, ResReports: Read},
 	RoleReadOnly: {ResContacts: Read, ResCompanies: Read, ResActivities: Read, ResTasks: Read,
-		ResCustomFields: Read},
+		ResCustomFields: Read,
+		ResProducts:     Read, ResInventory: Read, ResOrders: Read, ResDeals: Read, ResPipelines: Read, ResReports: Read},
 }
 
 // RoleCan reports whether the role grants p.

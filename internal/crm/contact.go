@@ -109,10 +109,16 @@ type ContactFilter struct {
 	CreatedAfter  *time.Time
 	CreatedBefore *time.Time
 	Custom        []CustomFilter
-	Sort          string // e.g. "name", "-created_at"
-	After         string // keyset cursor from a previous page
-	Limit         int
-	WithTotal     bool
+	// Purchase facts (CustomerFacts); nil means no condition. "Bought
+	// exactly once" is OrdersMin = OrdersMax = 1; "no order for 180 days"
+	// is LastOrderBefore = now − 180 days (customers who have ordered).
+	OrdersMin, OrdersMax            *int
+	SpentMin, SpentMax              *int64
+	LastOrderBefore, LastOrderAfter *time.Time
+	Sort                            string // e.g. "name", "-created_at"
+	After                           string // keyset cursor from a previous page
+	Limit                           int
+	WithTotal                       bool
 }
 
 // CustomFilter matches a custom field: Op is "eq", "contains", "gt", "lt".

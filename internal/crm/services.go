@@ -15,6 +15,10 @@ type Services struct {
 	Audit        AuditService
 	Views        ViewService
 	Idempotency  IdempotencyService
+	Products     ProductService
+	Inventory    InventoryService
+	Orders       OrderService
+	Facts        FactsService
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
