@@ -23,7 +23,20 @@ import (
 type targets struct {
 	contact, other, company, task, field, view, key, user int64
 	token                                                 string
+	// ids fill "{id}" in paths under a prefix ("/orders/{id}") for the
+	// feature areas of targetParts.
+	ids      map[string]int64
+	partForm url.Values
 }
+
+// targetPart makes the records that the routes of one feature area
+// (orders, deals, webhooks…) need, from that area's own test file: it
+// sets tg.ids[prefix] for the "{id}" under prefix and returns the form
+// an allowed request should send (nil for none). It returns false when
+// the path is not its area's.
+type targetPart func(t *testing.T, e *env, pattern string, tg *targets) (url.Values, bool)
+
+var targetParts []targetPart
 
 var seq atomic.Int64
 
@@ -85,6 +98,12 @@ func (e *env) targets(t *testing.T, pattern string, viewOwner int64) targets {
 		must(err)
 		tg.user = u.ID
 	}
+	for _, part := range targetParts {
+		if form, ok := part(t, e, pattern, &tg); ok {
+			tg.partForm = form
+			break
+		}
+	}
 	if needs("/import/run") {
 		var err error
 		tg.token, err = saveUpload(strings.NewReader("first_name,email\nGrace,grace@example.com\n"))
@@ -114,6 +133,13 @@ func (tg targets) request(pattern string) (method, path string, form url.Values,
 		path = strings.Replace(path, "{id}", id(tg.key), 1)
 	case strings.HasPrefix(path, "/admin/fields/{id}"):
 		path = strings.Replace(path, "{id}", id(tg.field), 1)
+	default:
+		for prefix, v := range tg.ids {
+			if strings.HasPrefix(path, prefix) {
+				path = strings.Replace(path, "{id}", id(v), 1)
+				break
+			}
+		}
 	}
 	n := seq.Add(1)
 	forms := map[string]url.Values{
@@ -143,7 +169,11 @@ func (tg targets) request(pattern string) (method, path string, form url.Values,
 	if strings.HasSuffix(path, "/merge") && method == http.MethodGet {
 		path += "?other_id=" + id(tg.other)
 	}
-	return method, path, forms[pattern], pattern == "POST /import/preview"
+	form, ok := forms[pattern]
+	if !ok {
+		form = tg.partForm
+	}
+	return method, path, form, pattern == "POST /import/preview"
 }
 
 // snapshot is everything an unsafe console request could change: every
