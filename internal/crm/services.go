@@ -19,6 +19,9 @@ type Services struct {
 	Inventory    InventoryService
 	Orders       OrderService
 	Facts        FactsService
+	// Sales pipeline (deals.go, pipeline.go).
+	Pipelines PipelineService
+	Deals     DealService
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }

@@ -259,6 +259,10 @@ func (db *DB) MergeContacts(ctx context.Context, keepID, otherID int64) (*crm.Co
 				return err
 			}
 		}
+		// Deals (deal*.go) follow the person to the kept contact.
+		if _, err := tx.ExecContext(ctx, `UPDATE deals SET contact_id = $1 WHERE contact_id = $2`, keepID, otherID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM contacts WHERE id = $1`, otherID); err != nil {
 			return err
 		}

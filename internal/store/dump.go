@@ -66,6 +66,13 @@ var DumpSchema = []DumpTable{
 	{"tasks", cols("id:int title body contact_id:int company_id:int assignee_id:int due_at:int remind_at:int status created_at:int updated_at:int"), "tasks_id_seq"},
 	{"audit_log", cols("id:int at:int actor actor_id:int action entity entity_id:int before after"), "audit_log_id_seq"},
 	{"saved_views", cols("id:int user_id:int entity name query columns created_at:int"), "saved_views_id_seq"},
+	// Sales pipeline (0004_deals.sql); deal_lines refer to products, so they
+	// must stay after the commerce tables.
+	{"pipelines", cols("id:int name position:int created_at:int updated_at:int"), "pipelines_id_seq"},
+	{"pipeline_stages", cols("id:int pipeline_id:int name position:int probability:int kind"), "pipeline_stages_id_seq"},
+	{"deals", cols("id:int title sort_title pipeline_id:int stage_id:int amount:int currency expected_close probability:int owner_id:int contact_id:int company_id:int status lost_reason closed_at:int created_at:int updated_at:int"), "deals_id_seq"},
+	{"deal_lines", cols("id:int deal_id:int position:int product_id:int sku name quantity:int unit_price:int discount:int tax_rate_bp:int total:int"), "deal_lines_id_seq"},
+	{"deal_stage_history", cols("id:int deal_id:int from_stage_id:int to_stage_id:int from_name to_name actor at:int"), "deal_stage_history_id_seq"},
 }
 
 func dumpTable(name string) (DumpTable, bool) {
