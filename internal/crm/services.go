@@ -22,6 +22,8 @@ type Services struct {
 	// Sales pipeline (deals.go, pipeline.go).
 	Pipelines PipelineService
 	Deals     DealService
+	// Outbound webhooks (webhook.go).
+	Webhooks WebhookService
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
