@@ -5,9 +5,14 @@ import (
 	"time"
 )
 
-// Activity kinds on a timeline. Tasks live beside them in their own type
-// because they have an assignee and a status.
+// Activity kinds on a timeline that people log. Tasks live beside them in
+// their own type because they have an assignee and a status.
 var ActivityKinds = []string{"note", "call", "meeting", "email"}
+
+// KindOrder marks timeline entries the store writes for each step of an
+// order (placed, paid, shipped…); Outcome holds the order status. They
+// follow the order and cannot be edited or deleted by hand.
+const KindOrder = "order"
 
 // Call outcomes.
 var CallOutcomes = []string{"connected", "no_answer", "voicemail", "busy", "wrong_number"}
@@ -24,6 +29,7 @@ type Activity struct {
 	DurationSec int       `json:"duration_sec"` // calls and meetings
 	OccurredAt  time.Time `json:"occurred_at"`
 	AuthorID    *int64    `json:"author_id"`
+	OrderID     *int64    `json:"order_id"`
 	CreatedAt   time.Time `json:"created_at"`
 
 	AuthorName string `json:"author_name,omitempty"`

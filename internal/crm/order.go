@@ -103,12 +103,15 @@ type OrderEvent struct {
 // OrderInput places an order. The customer is ContactID, or the contact
 // with Email (created when there is none, with the names given).
 type OrderInput struct {
-	ContactID  *int64           `json:"contact_id,omitempty"`
-	Email      *string          `json:"email,omitempty"`
-	FirstName  *string          `json:"first_name,omitempty"`
-	LastName   *string          `json:"last_name,omitempty"`
-	Currency   *string          `json:"currency,omitempty"`
-	Channel    *string          `json:"channel,omitempty"`
+	ContactID *int64  `json:"contact_id,omitempty"`
+	Email     *string `json:"email,omitempty"`
+	FirstName *string `json:"first_name,omitempty"`
+	LastName  *string `json:"last_name,omitempty"`
+	Currency  *string `json:"currency,omitempty"`
+	Channel   *string `json:"channel,omitempty"`
+	// Status is pending (the default) or paid, for shops that post orders
+	// once the payment has gone through.
+	Status     *string          `json:"status,omitempty"`
 	ExternalID *string          `json:"external_id,omitempty"`
 	Discount   *int64           `json:"discount,omitempty"` // off the subtotal, in minor units
 	Note       *string          `json:"note,omitempty"`

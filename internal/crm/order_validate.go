@@ -212,6 +212,12 @@ func (in *OrderInput) Validate() error {
 	} else if !slices.Contains(Channels, *in.Channel) {
 		v.Add("channel", "invalid_choice")
 	}
+	if in.Status == nil || *in.Status == "" {
+		st := OrderPending
+		in.Status = &st
+	} else if *in.Status != OrderPending && *in.Status != OrderPaid {
+		v.Add("status", "invalid_choice")
+	}
 	cleanString(&v, "external_id", in.ExternalID, 100, false)
 	cleanString(&v, "note", in.Note, MaxBody, false)
 	if in.Discount != nil && (*in.Discount < 0 || *in.Discount > MaxAmount) {

@@ -7,18 +7,18 @@ import (
 	"github.com/ecrm/ecrm/internal/crm"
 )
 
-const activityCols = `a.id, a.kind, a.contact_id, a.company_id, a.subject, a.body, a.outcome, a.duration_sec, a.occurred_at, a.author_id, a.created_at, COALESCE(u.name, '')`
+const activityCols = `a.id, a.kind, a.contact_id, a.company_id, a.subject, a.body, a.outcome, a.duration_sec, a.occurred_at, a.author_id, a.order_id, a.created_at, COALESCE(u.name, '')`
 
 const activityFrom = ` FROM activities a LEFT JOIN users u ON u.id = a.author_id`
 
 func scanActivity(row interface{ Scan(...any) error }) (*crm.Activity, error) {
 	var x crm.Activity
-	var contact, company, author sql.NullInt64
+	var contact, company, author, order sql.NullInt64
 	var occurred, created int64
-	if err := row.Scan(&x.ID, &x.Kind, &contact, &company, &x.Subject, &x.Body, &x.Outcome, &x.DurationSec, &occurred, &author, &created, &x.AuthorName); err != nil {
+	if err := row.Scan(&x.ID, &x.Kind, &contact, &company, &x.Subject, &x.Body, &x.Outcome, &x.DurationSec, &occurred, &author, &order, &created, &x.AuthorName); err != nil {
 		return nil, err
 	}
-	x.ContactID, x.CompanyID, x.AuthorID = idPtr(contact), idPtr(company), idPtr(author)
+	x.ContactID, x.CompanyID, x.AuthorID, x.OrderID = idPtr(contact), idPtr(company), idPtr(author), idPtr(order)
 	x.OccurredAt, x.CreatedAt = fromMS(occurred), fromMS(created)
 	return &x, nil
 }
@@ -149,6 +149,8 @@ func (db *DB) CreateActivity(ctx context.Context, in crm.ActivityInput) (*crm.Ac
 	return &x, nil
 }
 
+var errOrderEntry = crm.Errorf(crm.ECONFLICT, "order entries follow their order and cannot be changed by hand")
+
 // invalidRef turns "the contact you point at is not visible" into a field
 // error on the reference, which is what the client got wrong.
 func invalidRef(err error, contact bool) error {
@@ -176,6 +178,9 @@ func (db *DB) UpdateActivity(ctx context.Context, id int64, in crm.ActivityInput
 	before, err := db.FindActivityByID(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if before.Kind == crm.KindOrder {
+		return nil, errOrderEntry
 	}
 	x := *before
 	err = db.inTx(ctx, func(tx *Tx) error {
@@ -214,6 +219,9 @@ func (db *DB) DeleteActivity(ctx context.Context, id int64) error {
 	before, err := db.FindActivityByID(ctx, id)
 	if err != nil {
 		return err
+	}
+	if before.Kind == crm.KindOrder {
+		return errOrderEntry
 	}
 	return db.inTx(ctx, func(tx *Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM activities WHERE id = $1`, id); err != nil {

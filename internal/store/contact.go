@@ -245,6 +245,7 @@ func (db *DB) contactWhere(ctx context.Context, q *listQuery, a *crm.Actor, f cr
 		q.add("c.id IN (SELECT contact_id FROM contact_emails WHERE email = " + q.arg(strings.ToLower(f.Email)) + ")")
 	}
 	q.createdRange("c.created_at", f.CreatedAfter, f.CreatedBefore)
+	factsWhere(q, f)
 	if len(f.Custom) > 0 {
 		defs, err := db.customFields(ctx, db.read, "contact")
 		if err != nil {

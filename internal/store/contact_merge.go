@@ -254,10 +254,14 @@ func (db *DB) MergeContacts(ctx context.Context, keepID, otherID int64) (*crm.Co
 		if m.CreatedAt.After(other.CreatedAt) {
 			m.CreatedAt = other.CreatedAt
 		}
-		for _, t := range []string{"activities", "tasks"} {
+		for _, t := range []string{"activities", "tasks", "orders", "contact_external_ids"} {
 			if _, err := tx.ExecContext(ctx, `UPDATE `+t+` SET contact_id = $1 WHERE contact_id = $2`, keepID, otherID); err != nil {
 				return err
 			}
+		}
+		// The orders moved: the kept customer's facts now count them.
+		if err := tx.refreshFacts(ctx, keepID); err != nil {
+			return err
 		}
 		// Deals (deal*.go) follow the person to the kept contact.
 		if _, err := tx.ExecContext(ctx, `UPDATE deals SET contact_id = $1 WHERE contact_id = $2`, keepID, otherID); err != nil {

@@ -230,6 +230,7 @@ func (db *DB) Services() *crm.Services {
 	return &crm.Services{
 		Contacts: db, Companies: db, Activities: db, Tasks: db, CustomFields: db,
 		Users: db, APIKeys: db, Audit: db, Views: db, Idempotency: db,
+		Products: db, Inventory: db, Orders: db, Facts: db,
 		// Sales pipeline (pipeline.go, deal*.go).
 		Pipelines: db, Deals: db,
 		Now: func() time.Time { return db.Now() },
