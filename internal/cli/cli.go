@@ -103,6 +103,9 @@ type config struct {
 	SecureCookies *bool  `toml:"secure_cookies"`
 	LogLevel      string `toml:"log_level"`
 	LogFormat     string `toml:"log_format"`
+	// Webhooks: let deliveries reach private and loopback addresses
+	// (self-hosted setups calling internal services). Off by default.
+	WebhookAllowPrivate bool `toml:"webhook_allow_private"`
 }
 
 // common are the flags every command shares.
@@ -160,6 +163,10 @@ func (c *common) resolve(env Env) (config, error) {
 		if v := env.Getenv(e.name); v != "" {
 			*e.dst = v
 		}
+	}
+	// Webhooks: ECRM_WEBHOOK_ALLOW_PRIVATE turns the SSRF guard off.
+	if v := strings.ToLower(env.Getenv("ECRM_WEBHOOK_ALLOW_PRIVATE")); v != "" {
+		cfg.WebhookAllowPrivate = v == "1" || v == "true" || v == "yes"
 	}
 	secure := env.Getenv("ECRM_SECURE_COOKIES")
 	if c.addr != "" {

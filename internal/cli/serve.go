@@ -2,12 +2,14 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"time"
 
 	"github.com/ecrm/ecrm/internal/server"
+	"github.com/ecrm/ecrm/internal/webhook"
 )
 
 // runServe runs `ecrm serve`, and `ecrm demo` which first fills a fresh
@@ -69,6 +71,13 @@ func runServe(ctx context.Context, env Env, args []string, demo bool) error {
 	if login != nil {
 		fmt.Fprintf(env.Stdout, "demo admin: %s\npassword:   %s\n(other demo users — %s — share that password)\n", login.Email, login.Password, login.Others)
 	}
+	// Webhooks: deliver the outbox while serving; stopped after the
+	// HTTP server so requests in flight can still emit.
+	hooks := webhook.NewWorker(db, webhook.Options{Logger: log, AllowPrivate: cfg.WebhookAllowPrivate})
+	hooks.Start()
+	if cfg.WebhookAllowPrivate {
+		log.Warn("webhooks may call private and loopback addresses (webhook_allow_private)")
+	}
 	if env.Ready != nil {
 		env.Ready(srv.URL())
 	}
@@ -82,7 +91,8 @@ func runServe(ctx context.Context, env Env, args []string, demo bool) error {
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return srv.Shutdown(sctx)
+	err = srv.Shutdown(sctx)
+	return errors.Join(err, hooks.Stop(sctx))
 }
 
 // isLoopback: plain HTTP on the loopback interface is the one place
