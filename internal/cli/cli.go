@@ -40,6 +40,7 @@ Usage:
   ecrm user add --email E --role R [--name N] [--password-stdin]
   ecrm apikey create --name N --scope S [--scope S …]
   ecrm import contacts|companies FILE.csv [--encoding utf-8|shift_jis|windows-1256]
+  ecrm import orders FILE [--format csv|cdnow] [--map field=Header,…] [--minor-units]
   ecrm export DIR
   ecrm restore DIR
   ecrm backup FILE
@@ -70,6 +71,10 @@ func Run(ctx context.Context, env Env) error {
 	case "apikey":
 		return runAPIKey(ctx, env, rest)
 	case "import":
+		// Historical orders (import_orders.go).
+		if len(rest) > 0 && rest[0] == "orders" {
+			return runImportOrders(ctx, env, rest[1:])
+		}
 		return runImport(ctx, env, rest)
 	case "export":
 		return runExport(ctx, env, rest)

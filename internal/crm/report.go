@@ -1,0 +1,260 @@
+package crm
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// Historical orders: purchases made before ecrm, imported in bulk from a
+// shop's export or a data set such as CDNOW. They are facts about the
+// past, so they never reserve or move stock and carry no product link.
+
+// HistoricalOrder is one imported order. The customer is the contact with
+// external id CustomerID in CustomerSource (created when there is none),
+// else the contact with Email (created when there is none).
+type HistoricalOrder struct {
+	Line           int    // where the order starts in its file, for reports
+	ExternalID     string // deterministic, so a re-import skips it
+	CustomerSource string
+	CustomerID     string
+	Email          string
+	// CustomerName is the first name given to a contact the import creates.
+	CustomerName string
+	Status       string
+	Channel      string
+	Currency     string
+	PlacedAt     time.Time
+	Lines        []HistoricalLine
+}
+
+// HistoricalLine is one line of a historical order. Total is the line's
+// amount in minor units as the file states it (exact, never recomputed
+// from a rounded unit price).
+type HistoricalLine struct {
+	Line      int
+	SKU       string
+	Name      string
+	Quantity  int64
+	UnitPrice int64
+	Total     int64
+}
+
+// MaxHistoricalAmount bounds every amount so that sums of millions of
+// orders stay far from int64 overflow.
+const MaxHistoricalAmount = 1e13
+
+// Validate normalises the order and returns field errors keyed like the
+// file's columns: customer, external_id, status, channel, currency,
+// placed_at, lines, quantity, unit_price, total, sku, name.
+func (o *HistoricalOrder) Validate() error {
+	var v Validation
+	if o.CustomerID == "" && o.Email == "" {
+		v.Add("customer", "required")
+	}
+	if o.CustomerID != "" && (o.CustomerSource == "" || len(o.CustomerID) > 200) {
+		v.Add("customer", "invalid_value")
+	}
+	if o.Email != "" {
+		e, ok := NormalizeEmail(o.Email)
+		if !ok {
+			v.Add("email", "invalid_email")
+		}
+		o.Email = e
+	}
+	if len(o.ExternalID) > 200 {
+		v.Add("external_id", "too_long", 200)
+	}
+	if o.Status == "" {
+		o.Status = OrderDelivered
+	}
+	if !slices.Contains(OrderStatuses, o.Status) {
+		v.Add("status", "invalid_choice")
+	}
+	if o.Channel == "" {
+		o.Channel = "web"
+	}
+	if !slices.Contains(Channels, o.Channel) {
+		v.Add("channel", "invalid_choice")
+	}
+	if c, ok := NormalizeCurrency(o.Currency); ok {
+		o.Currency = c
+	} else {
+		v.Add("currency", "invalid_currency")
+	}
+	if o.PlacedAt.IsZero() {
+		v.Add("placed_at", "invalid_date")
+	}
+	if len(o.Lines) == 0 {
+		v.Add("lines", "required")
+	}
+	var sum int64
+	for i := range o.Lines {
+		l := &o.Lines[i]
+		switch {
+		case l.Quantity <= 0 || l.Quantity > 1e6:
+			v.Add("quantity", "out_of_range")
+		case l.UnitPrice < 0 || l.UnitPrice > MaxHistoricalAmount:
+			v.Add("unit_price", "out_of_range")
+		case l.Total < 0 || l.Total > MaxHistoricalAmount:
+			v.Add("total", "out_of_range")
+		}
+		if l.SKU == "" || len(l.SKU) > 64 {
+			v.Add("sku", "invalid_sku")
+		}
+		if l.Name == "" {
+			l.Name = l.SKU
+		}
+		if len(l.Name) > 500 {
+			v.Add("name", "too_long", 500)
+		}
+		sum += l.Total
+	}
+	if sum > MaxHistoricalAmount {
+		v.Add("total", "amount_too_large")
+	}
+	return v.Err()
+}
+
+// Sales report: revenue over time and how customers come back, in the
+// shop currency. Only orders that count as purchases (Purchased) count.
+
+// Calendar decides what a month is: Gregorian for most readers, Jalali
+// for Persian ones. Months start at UTC midnight.
+type Calendar interface {
+	MonthStart(t time.Time) time.Time
+	AddMonths(t time.Time, n int) time.Time
+}
+
+// Gregorian is the Gregorian calendar in UTC.
+type Gregorian struct{}
+
+func (Gregorian) MonthStart(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+func (Gregorian) AddMonths(t time.Time, n int) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month()+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// SalesReportFilter selects the range [From, To). Without From and To the
+// report covers the last 12 months of Calendar that have purchases, so an
+// old data set shows without choosing dates.
+type SalesReportFilter struct {
+	From, To *time.Time
+	Calendar Calendar // nil: Gregorian
+	TopN     int      // products in the table, 10 by default
+}
+
+// SalesDay is one UTC day's purchases. An order is "new" when it is its
+// customer's first purchase ever; the rest (including orders whose
+// customer was deleted) is returning revenue.
+type SalesDay struct {
+	Day        time.Time `json:"day"`
+	Orders     int       `json:"orders"`
+	Revenue    int64     `json:"revenue"`
+	NewOrders  int       `json:"new_orders"`
+	NewRevenue int64     `json:"new_revenue"`
+}
+
+// SalesMonth is a month of SalesDays.
+type SalesMonth struct {
+	Start            time.Time `json:"start"`
+	Orders           int       `json:"orders"`
+	Revenue          int64     `json:"revenue"`
+	NewOrders        int       `json:"new_orders"`
+	NewRevenue       int64     `json:"new_revenue"`
+	ReturningRevenue int64     `json:"returning_revenue"`
+}
+
+// GapBucket counts customers whose second purchase came MinDays to
+// MaxDays (inclusive; -1: no upper bound) days after their first.
+type GapBucket struct {
+	MinDays   int `json:"min_days"`
+	MaxDays   int `json:"max_days"`
+	Customers int `json:"customers"`
+}
+
+// GapBounds are the histogram's buckets.
+var GapBounds = [][2]int{{0, 7}, {8, 30}, {31, 90}, {91, 180}, {181, 365}, {366, -1}}
+
+// GapBucketOf returns the index in GapBounds of a gap of days.
+func GapBucketOf(days int) int {
+	for i, b := range GapBounds {
+		if b[1] < 0 || days <= b[1] {
+			return i
+		}
+	}
+	return len(GapBounds) - 1
+}
+
+// ProductSales is one product's purchases in the range, by SKU.
+type ProductSales struct {
+	SKU      string `json:"sku"`
+	Name     string `json:"name"`
+	Orders   int    `json:"orders"`
+	Quantity int64  `json:"quantity"`
+	Revenue  int64  `json:"revenue"`
+}
+
+// ReferenceRepeatRate is the share of customers who buy a second time that
+// the seed brief quotes ("65 % never buy again"), drawn as a reference line.
+const ReferenceRepeatRate = 0.35
+
+// SalesReport are the dashboard's figures. The cohort is the customers
+// whose first purchase falls in the range; Repeat counts those whose
+// second purchase does too, and Gaps spreads them by days between the two.
+type SalesReport struct {
+	From        time.Time      `json:"from"`
+	To          time.Time      `json:"to"`
+	Currency    string         `json:"currency"`
+	Orders      int            `json:"orders"`
+	Revenue     int64          `json:"revenue"`
+	Days        []SalesDay     `json:"-"`
+	Customers   int            `json:"customers"`
+	Repeat      int            `json:"repeat_customers"`
+	Gaps        []GapBucket    `json:"gaps"`
+	TopProducts []ProductSales `json:"top_products"`
+}
+
+// RepeatRate is Repeat / Customers, 0 without customers.
+func (r *SalesReport) RepeatRate() float64 {
+	if r.Customers == 0 {
+		return 0
+	}
+	return float64(r.Repeat) / float64(r.Customers)
+}
+
+// Months folds the days into the calendar's months from From to To, with
+// empty months present so a chart has no holes.
+func (r *SalesReport) Months(cal Calendar) []SalesMonth {
+	if cal == nil {
+		cal = Gregorian{}
+	}
+	var out []SalesMonth
+	index := map[time.Time]int{}
+	for m := cal.MonthStart(r.From); m.Before(r.To); m = cal.AddMonths(m, 1) {
+		index[m] = len(out)
+		out = append(out, SalesMonth{Start: m})
+	}
+	for _, d := range r.Days {
+		i, ok := index[cal.MonthStart(d.Day)]
+		if !ok {
+			continue
+		}
+		m := &out[i]
+		m.Orders += d.Orders
+		m.Revenue += d.Revenue
+		m.NewOrders += d.NewOrders
+		m.NewRevenue += d.NewRevenue
+		m.ReturningRevenue = m.Revenue - m.NewRevenue
+	}
+	return out
+}
+
+// ReportService is implemented by the store.
+type ReportService interface {
+	SalesReport(ctx context.Context, f SalesReportFilter) (*SalesReport, error)
+}

@@ -1,0 +1,137 @@
+package store_test
+
+import (
+	"bufio"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ecrm/ecrm/internal/store"
+	"github.com/ecrm/ecrm/internal/store/storetest"
+	"github.com/ecrm/ecrm/internal/transfer"
+)
+
+// cdnowPath is where CI finds the CDNOW data set: ../shared beside the repository.
+const cdnowPath = "../../../shared/data/cdnow/CDNOW_master.txt"
+
+func count(t *testing.T, db *store.DB, q string, args ...any) int64 {
+	t.Helper()
+	n, err := store.QueryInt(storetest.System(), db, q, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// cdnowTotals reads the file independently of the importer: purchases and
+// cents per customer.
+func cdnowTotals(t *testing.T) (orders, cents map[string]int64, first, last map[string]string) {
+	f, err := os.Open(cdnowPath)
+	if err != nil {
+		t.Skipf("CDNOW data set not found at %s (CI clones ../shared beside the repository): %v", cdnowPath, err)
+	}
+	defer f.Close()
+	orders, cents, first, last = map[string]int64{}, map[string]int64{}, map[string]string{}, map[string]string{}
+	sc := bufio.NewScanner(f)
+	sc.Scan() // header
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		whole, frac, _ := strings.Cut(f[3], ".")
+		var c int64
+		for _, d := range whole + (frac + "00")[:2] {
+			c = c*10 + int64(d-'0')
+		}
+		orders[f[0]]++
+		cents[f[0]] += c
+		if first[f[0]] == "" || f[1] < first[f[0]] {
+			first[f[0]] = f[1]
+		}
+		if f[1] > last[f[0]] {
+			last[f[0]] = f[1]
+		}
+	}
+	return
+}
+
+func TestOrderImportCDNOW(t *testing.T) {
+	orders, cents, first, last := cdnowTotals(t)
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.System()
+		tr := transfer.New(db.Services(), db)
+		f, _ := os.Open(cdnowPath)
+		start := time.Now()
+		rep, err := tr.ImportOrders(ctx, f, transfer.OrderOptions{Format: transfer.FormatCDNOW})
+		f.Close()
+		t.Logf("%s: CDNOW import took %v", db.Engine(), time.Since(start))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Orders != 69659 || rep.ContactsCreated != 23570 || len(rep.Rejected) != 0 || rep.FactsUpdated != 23570 {
+			t.Fatalf("report = %+v", rep)
+		}
+		for q, want := range map[string]int64{
+			`SELECT COUNT(*) FROM contacts`:                                                  23570,
+			`SELECT COUNT(*) FROM contacts WHERE source = 'import'`:                          23570,
+			`SELECT COUNT(*) FROM orders WHERE status = 'delivered' AND currency = 'USD'`:    69659,
+			`SELECT COUNT(*) FROM order_lines WHERE product_id IS NULL AND sku = 'CDNOW-CD'`: 69659,
+			`SELECT COUNT(*) FROM contact_external_ids WHERE source = 'cdnow'`:               23570,
+			`SELECT COUNT(*) FROM customer_facts`:                                            23570,
+			`SELECT COUNT(*) FROM stock_movements`:                                           0,
+			`SELECT COUNT(*) FROM activities WHERE kind = 'order' AND order_id IS NOT NULL`:  69659,
+			`SELECT COUNT(*) FROM audit_log WHERE action = 'import' AND entity = 'order'`:    1,
+		} {
+			if got := count(t, db, q); got != want {
+				t.Errorf("%s = %d, want %d", q, got, want)
+			}
+		}
+		var all int64
+		for _, c := range cents {
+			all += c
+		}
+		if got := count(t, db, `SELECT SUM(total) FROM orders`); got != all {
+			t.Errorf("sum of totals = %d, want %d", got, all)
+		}
+		for _, cust := range []string{"00001", "00002", "23570", "00075"} {
+			q := `SELECT %s FROM customer_facts f JOIN contact_external_ids x ON x.contact_id = f.contact_id WHERE x.source = 'cdnow' AND x.external_id = $1`
+			if got := count(t, db, strings.Replace(q, "%s", "f.orders", 1), cust); got != orders[cust] {
+				t.Errorf("customer %s: %d orders, want %d", cust, got, orders[cust])
+			}
+			if got := count(t, db, strings.Replace(q, "%s", "f.total_spent", 1), cust); got != cents[cust] {
+				t.Errorf("customer %s: spent %d, want %d", cust, got, cents[cust])
+			}
+			d, _ := time.Parse("20060102", first[cust])
+			if got := count(t, db, strings.Replace(q, "%s", "f.first_order_at", 1), cust); got != d.UnixMilli() {
+				t.Errorf("customer %s: first order %v, want %v", cust, time.UnixMilli(got).UTC(), d)
+			}
+			d, _ = time.Parse("20060102", last[cust])
+			if got := count(t, db, strings.Replace(q, "%s", "f.last_order_at", 1), cust); got != d.UnixMilli() {
+				t.Errorf("customer %s: last order %v, want %v", cust, time.UnixMilli(got).UTC(), d)
+			}
+		}
+		if got := count(t, db, `SELECT COUNT(*) FROM contacts c JOIN contact_external_ids x ON x.contact_id = c.id
+WHERE x.external_id = '00001' AND c.first_name = 'CDNOW customer' AND c.last_name = '00001'`); got != 1 {
+			t.Errorf("customer 00001 is not named CDNOW customer 00001")
+		}
+		// 00001 bought 1 CD for $11.77 on 1 January 1997.
+		if got := count(t, db, `SELECT total FROM orders WHERE external_id = 'cdnow:00001:19970101:2'`); got != 1177 {
+			t.Errorf("order of 00001 = %d cents, want 1177", got)
+		}
+
+		f, _ = os.Open(cdnowPath)
+		rep, err = tr.ImportOrders(ctx, f, transfer.OrderOptions{Format: transfer.FormatCDNOW})
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Orders != 0 || rep.ContactsCreated != 0 || rep.Skipped != 69659 {
+			t.Errorf("re-import = %+v, want everything skipped", rep)
+		}
+		for q, want := range map[string]int64{`SELECT COUNT(*) FROM contacts`: 23570, `SELECT COUNT(*) FROM orders`: 69659,
+			`SELECT COUNT(*) FROM order_lines`: 69659, `SELECT COUNT(*) FROM activities`: 69659, `SELECT COUNT(*) FROM contact_external_ids`: 23570} {
+			if got := count(t, db, q); got != want {
+				t.Errorf("after re-import %s = %d, want %d", q, got, want)
+			}
+		}
+	})
+}

@@ -1,0 +1,150 @@
+package transfer
+
+import (
+	"bufio"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ecrm/ecrm/internal/crm"
+)
+
+// CDNOW is the format of the CDNOW data set (Fader and Hardie): one
+// purchase per line, "customer_id yyyymmdd quantity dollars" separated by
+// blanks, after a header line.
+const (
+	FormatCDNOW = "cdnow"
+	FormatCSV   = "csv"
+)
+
+// cdnowSource is the external-id source of CDNOW's customer ids.
+const cdnowSource = "cdnow"
+
+// parseCDNOW reads a CDNOW file and hands batches of orders to emit. Each
+// line is one order of one line (sku CDNOW-CD) placed at UTC midnight of
+// its date, with the line number in its external id so that two identical
+// purchases on one day stay two orders and a re-import matches them.
+func parseCDNOW(r io.Reader, emit func([]crm.HistoricalOrder) error) ([]Rejected, error) {
+	var bad []Rejected
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	batch := make([]crm.HistoricalOrder, 0, orderBatch)
+	line := 0
+	for sc.Scan() {
+		line++
+		f := strings.Fields(sc.Text())
+		if len(f) == 0 {
+			continue
+		}
+		if line == 1 && !isDigits(f[0]) {
+			continue // the header
+		}
+		if len(f) != 4 {
+			bad = append(bad, Rejected{Line: line, Reason: reason("cdnow_fields", []any{len(f)})})
+			continue
+		}
+		o, rej := cdnowOrder(f, line)
+		if rej != nil {
+			bad = append(bad, *rej)
+			continue
+		}
+		batch = append(batch, o)
+		if len(batch) == orderBatch {
+			if err := emit(batch); err != nil {
+				return bad, err
+			}
+			batch = make([]crm.HistoricalOrder, 0, orderBatch)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return bad, err
+	}
+	if len(batch) > 0 {
+		return bad, emit(batch)
+	}
+	return bad, nil
+}
+
+func cdnowOrder(f []string, line int) (crm.HistoricalOrder, *Rejected) {
+	cust, date, qty, dollars := f[0], f[1], f[2], f[3]
+	if !isDigits(cust) || len(cust) > 20 {
+		return crm.HistoricalOrder{}, &Rejected{Line: line, Field: "customer", Reason: reason("invalid_value", nil)}
+	}
+	at, err := time.Parse("20060102", date)
+	if err != nil || len(date) != 8 {
+		return crm.HistoricalOrder{}, &Rejected{Line: line, Field: "date", Reason: reason("invalid_date", nil)}
+	}
+	q, err := strconv.ParseInt(qty, 10, 64)
+	if err != nil || q <= 0 {
+		return crm.HistoricalOrder{}, &Rejected{Line: line, Field: "quantity", Reason: reason("positive_quantity", nil)}
+	}
+	total, ok := parseMinor(dollars, 2)
+	if !ok || total < 0 {
+		return crm.HistoricalOrder{}, &Rejected{Line: line, Field: "amount", Reason: reason("invalid_amount", nil)}
+	}
+	return crm.HistoricalOrder{
+		Line: line, ExternalID: "cdnow:" + cust + ":" + date + ":" + strconv.Itoa(line),
+		CustomerSource: cdnowSource, CustomerID: cust, CustomerName: "CDNOW customer",
+		Status: crm.OrderDelivered, Channel: "web", Currency: "USD", PlacedAt: at,
+		// The file gives the amount of the purchase, not a unit price: the
+		// unit price is rounded down, the total stays exact.
+		Lines: []crm.HistoricalLine{{Line: line, SKU: "CDNOW-CD", Name: "CD purchase", Quantity: q, UnitPrice: total / q, Total: total}},
+	}, nil
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// parseMinor parses a decimal amount in major units ("12.5", "-3",
+// "1234.56") into minor units with digits decimals, exactly: more
+// decimals than the currency has are an error unless they are zeros.
+func parseMinor(s string, digits int) (int64, bool) {
+	s = strings.TrimSpace(s)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(s, ".")
+	if whole == "" {
+		whole = "0"
+	}
+	if !isDigits(whole) || (frac != "" && !isDigits(frac)) || len(whole) > 15 {
+		return 0, false
+	}
+	if strings.HasSuffix(s, ".") && frac == "" {
+		return 0, false
+	}
+	frac = strings.TrimRight(frac, "0")
+	if len(frac) > digits {
+		return 0, false
+	}
+	frac += strings.Repeat("0", digits-len(frac))
+	v, err := strconv.ParseInt(whole+frac, 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+// parseOrderDate accepts YYYY-MM-DD (UTC midnight) and RFC 3339.
+func parseOrderDate(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, true
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC(), true
+	}
+	return time.Time{}, false
+}
