@@ -72,4 +72,24 @@ func (s *server) routes(a huma.API) {
 	handle(s, a, op(del, "/api-keys/{id}", "revoke-api-key", "Revoke an API key", apiKeysW).status(204), s.revokeAPIKey)
 
 	handle(s, a, op(get, "/audit", "list-audit", "Read the audit log, newest first", auditR), s.listAudit)
+
+	// Sales pipeline (pipelines.go, deals.go).
+	pipelinesR, pipelinesW := crm.P(crm.ResPipelines, crm.Read), crm.P(crm.ResPipelines, crm.Write)
+	dealsR, dealsW := crm.P(crm.ResDeals, crm.Read), crm.P(crm.ResDeals, crm.Write)
+	handle(s, a, op(get, "/pipelines", "list-pipelines", "List pipelines with their stages", pipelinesR), s.listPipelines)
+	handle(s, a, op(post, "/pipelines", "create-pipeline", "Create a pipeline (the default five stages when none are given)", pipelinesW).status(201), s.createPipeline)
+	handle(s, a, op(get, "/pipelines/{id}", "get-pipeline", "Get a pipeline", pipelinesR), s.getPipeline)
+	handle(s, a, op(patch, "/pipelines/{id}", "update-pipeline", "Rename a pipeline or replace its stage list", pipelinesW), s.updatePipeline)
+	handle(s, a, op(del, "/pipelines/{id}", "delete-pipeline", "Delete a pipeline without deals", pipelinesW).status(204), s.deletePipeline)
+	handle(s, a, op(post, "/pipelines/{id}/stages", "create-stage", "Add a stage to a pipeline", pipelinesW).status(201), s.createStage)
+	handle(s, a, op(patch, "/pipelines/{id}/stages/{stage_id}", "update-stage", "Rename, reweigh or move a stage", pipelinesW), s.updateStage)
+	handle(s, a, op(del, "/pipelines/{id}/stages/{stage_id}", "delete-stage", "Delete a stage without deals", pipelinesW).status(204), s.deleteStage)
+	handle(s, a, op(get, "/deals", "list-deals", "List deals", dealsR), s.listDeals)
+	handle(s, a, op(post, "/deals", "create-deal", "Create a deal", dealsW).status(201), s.createDeal)
+	handle(s, a, op(get, "/deals/forecast", "deal-forecast", "Weighted pipeline by month and owner, per currency", dealsR), s.dealForecast)
+	handle(s, a, op(get, "/deals/{id}", "get-deal", "Get a deal with its lines and stage history", dealsR), s.getDeal)
+	handle(s, a, op(patch, "/deals/{id}", "update-deal", "Update a deal (only the fields sent)", dealsW), s.updateDeal)
+	handle(s, a, op(del, "/deals/{id}", "delete-deal", "Delete a deal", dealsW).status(204), s.deleteDeal)
+	handle(s, a, op(post, "/deals/{id}/stage", "move-deal", "Move a deal to another stage of its pipeline", dealsW), s.moveDeal)
+	handle(s, a, op(post, "/deals/{id}/accept-quote", "accept-quote", "Turn the deal's quote into an order and mark the deal won", dealsW, crm.P(crm.ResOrders, crm.Write)).status(201), s.acceptQuote)
 }
