@@ -25,22 +25,29 @@ type contactOut struct{ Body *crm.Contact }
 
 type contactListInput struct {
 	request
-	Q             string    `query:"q" maxLength:"200" doc:"Full-text search in names, emails and phones."`
-	Tag           []string  `query:"tag,explode" doc:"Only contacts with this tag; repeat for all of several tags."`
-	OwnerID       int64     `query:"owner_id" minimum:"0" doc:"Only contacts of this owner; 0 for contacts without one."`
-	CompanyID     int64     `query:"company_id" minimum:"1"`
-	Stage         string    `query:"stage" doc:"Lifecycle stage."`
-	Country       string    `query:"country" maxLength:"2" doc:"ISO 3166-1 alpha-2 code."`
-	Email         string    `query:"email" maxLength:"254" doc:"Any of the contact's emails, exactly."`
-	CreatedAfter  time.Time `query:"created_after" doc:"RFC 3339; inclusive."`
-	CreatedBefore time.Time `query:"created_before" doc:"RFC 3339; exclusive."`
-	Sort          string    `query:"sort" doc:"name, email, country, stage, created_at or updated_at; prefix - for descending."`
-	Total         bool      `query:"total" doc:"Also count all matching contacts."`
+	Q               string    `query:"q" maxLength:"200" doc:"Full-text search in names, emails and phones."`
+	Tag             []string  `query:"tag,explode" doc:"Only contacts with this tag; repeat for all of several tags."`
+	OwnerID         int64     `query:"owner_id" minimum:"0" doc:"Only contacts of this owner; 0 for contacts without one."`
+	CompanyID       int64     `query:"company_id" minimum:"1"`
+	Stage           string    `query:"stage" doc:"Lifecycle stage."`
+	Country         string    `query:"country" maxLength:"2" doc:"ISO 3166-1 alpha-2 code."`
+	Email           string    `query:"email" maxLength:"254" doc:"Any of the contact's emails, exactly."`
+	CreatedAfter    time.Time `query:"created_after" doc:"RFC 3339; inclusive."`
+	CreatedBefore   time.Time `query:"created_before" doc:"RFC 3339; exclusive."`
+	OrdersMin       int       `query:"orders_min" minimum:"0" doc:"At least this many purchases (paid, shipped or delivered orders)."`
+	OrdersMax       int       `query:"orders_max" minimum:"0" doc:"At most this many purchases; orders_min=1&orders_max=1 is \"bought exactly once\"."`
+	SpentMin        int64     `query:"spent_min" minimum:"0" doc:"Spent at least this much, in minor units of the shop currency."`
+	SpentMax        int64     `query:"spent_max" minimum:"0" doc:"Spent at most this much, in minor units of the shop currency."`
+	LastOrderBefore time.Time `query:"last_order_before" doc:"RFC 3339: customers whose last purchase is older (\"no order for 180 days\")."`
+	LastOrderAfter  time.Time `query:"last_order_after" doc:"RFC 3339: customers who bought since then."`
+	Sort            string    `query:"sort" doc:"name, email, country, stage, created_at or updated_at; prefix - for descending."`
+	Total           bool      `query:"total" doc:"Also count all matching contacts."`
 	Paging
 	custom []crm.CustomFilter
 }
 
-var contactParams = []string{"q", "tag", "owner_id", "company_id", "stage", "country", "email", "created_after", "created_before", "sort", "total", "limit", "after"}
+var contactParams = []string{"q", "tag", "owner_id", "company_id", "stage", "country", "email", "created_after", "created_before",
+	"orders_min", "orders_max", "spent_min", "spent_max", "last_order_before", "last_order_after", "sort", "total", "limit", "after"}
 
 func (in *contactListInput) Resolve(ctx huma.Context) []error {
 	in.request.Resolve(ctx)
@@ -68,6 +75,7 @@ func (s *server) listContacts(ctx context.Context, in *contactListInput) (*listO
 	if !in.CreatedBefore.IsZero() {
 		f.CreatedBefore = &in.CreatedBefore
 	}
+	in.factsFilter(&f)
 	p, err := s.svc.Contacts.FindContacts(ctx, f)
 	if err != nil {
 		return nil, err
@@ -183,4 +191,27 @@ func (s *server) contactTimeline(ctx context.Context, in *timelineInput) (*listO
 		return nil, err
 	}
 	return listOf(&in.request, p, false), nil
+}
+
+// factsFilter copies the purchase-fact parameters that were sent.
+func (in *contactListInput) factsFilter(f *crm.ContactFilter) {
+	q := in.url.Query()
+	if q.Has("orders_min") {
+		f.OrdersMin = &in.OrdersMin
+	}
+	if q.Has("orders_max") {
+		f.OrdersMax = &in.OrdersMax
+	}
+	if q.Has("spent_min") {
+		f.SpentMin = &in.SpentMin
+	}
+	if q.Has("spent_max") {
+		f.SpentMax = &in.SpentMax
+	}
+	if !in.LastOrderBefore.IsZero() {
+		f.LastOrderBefore = &in.LastOrderBefore
+	}
+	if !in.LastOrderAfter.IsZero() {
+		f.LastOrderAfter = &in.LastOrderAfter
+	}
 }

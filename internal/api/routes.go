@@ -73,6 +73,26 @@ func (s *server) routes(a huma.API) {
 
 	handle(s, a, op(get, "/audit", "list-audit", "Read the audit log, newest first", auditR), s.listAudit)
 
+	// Commerce (products.go, inventory.go, orders.go).
+	productsR, productsW := crm.P(crm.ResProducts, crm.Read), crm.P(crm.ResProducts, crm.Write)
+	inventoryR, inventoryW := crm.P(crm.ResInventory, crm.Read), crm.P(crm.ResInventory, crm.Write)
+	ordersR, ordersW := crm.P(crm.ResOrders, crm.Read), crm.P(crm.ResOrders, crm.Write)
+	handle(s, a, op(get, "/products", "list-products", "List products with their stock", productsR), s.listProducts)
+	handle(s, a, op(post, "/products", "create-product", "Create a product; stock books the opening receipt (needs inventory:write too)", productsW).status(201), s.createProduct)
+	handle(s, a, op(get, "/products/{id}", "get-product", "Get a product with on-hand, reserved and available stock", productsR), s.getProduct)
+	handle(s, a, op(patch, "/products/{id}", "update-product", "Update a product (only the fields sent); placed orders keep their prices", productsW), s.updateProduct)
+	handle(s, a, op(del, "/products/{id}", "delete-product", "Delete a product that was never ordered", productsW).status(204), s.deleteProduct)
+	handle(s, a, op(get, "/inventory", "list-stock", "Stock levels per product and location", inventoryR), s.listStock)
+	handle(s, a, op(get, "/inventory/movements", "list-movements", "The stock ledger, newest first", inventoryR), s.listMovements)
+	handle(s, a, op(post, "/inventory/movements", "create-movement", "Book a receipt or a stock-count adjustment", inventoryW).status(201), s.createMovement)
+	handle(s, a, op(get, "/orders", "list-orders", "List orders, newest first", ordersR), s.listOrders)
+	handle(s, a, op(post, "/orders", "create-order", "Place an order: stock is reserved for every line or nothing happens (409 names the line)", ordersW).status(201), s.createOrder)
+	handle(s, a, op(get, "/orders/{id}", "get-order", "Get an order with its lines and tracking history", ordersR), s.getOrder)
+	handle(s, a, op(post, "/orders/{id}/status", "set-order-status", "Move an order along pending → paid → shipped → delivered, or cancel, return, refund", ordersW), s.setOrderStatus)
+	handle(s, a, op(get, "/contacts/{id}/facts", "contact-facts", "A contact's purchase facts", contactsR, ordersR), s.contactFacts)
+	handle(s, a, op(get, "/shop-settings", "get-shop-settings", "Shop settings (the reporting currency)", ordersR), s.getShopSettings)
+	handle(s, a, op(patch, "/shop-settings", "update-shop-settings", "Change the shop currency; purchase facts are recomputed", usersW), s.updateShopSettings)
+
 	// Sales pipeline (pipelines.go, deals.go).
 	pipelinesR, pipelinesW := crm.P(crm.ResPipelines, crm.Read), crm.P(crm.ResPipelines, crm.Write)
 	dealsR, dealsW := crm.P(crm.ResDeals, crm.Read), crm.P(crm.ResDeals, crm.Write)

@@ -48,9 +48,9 @@ var OptionTypes = []string{"select", "text"}
 // engraving). The choice is stored on the order line as an attribute.
 type ProductOption struct {
 	Key      string        `json:"key"`
-	Label    string        `json:"label"`
+	Label    string        `json:"label" required:"false"`
 	Type     string        `json:"type"` // select or text
-	Required bool          `json:"required"`
+	Required bool          `json:"required" required:"false"`
 	Values   []OptionValue `json:"values,omitempty"`     // select
 	MaxLen   int           `json:"max_length,omitempty"` // text; 0 means 200
 	// PriceDelta is added to the unit price when a text option is filled in.
@@ -61,7 +61,7 @@ type ProductOption struct {
 // unit price (negative for cheaper variants).
 type OptionValue struct {
 	Value      string `json:"value"`
-	PriceDelta int64  `json:"price_delta"`
+	PriceDelta int64  `json:"price_delta" required:"false"`
 }
 
 // ProductInput is what may be set on a product. Stock is only read on
