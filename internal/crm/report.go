@@ -194,7 +194,7 @@ func GapBucketOf(days int) int {
 type ProductSales struct {
 	SKU      string `json:"sku"`
 	Name     string `json:"name"`
-	Orders   int    `json:"orders"`
+	Lines    int    `json:"lines"` // order lines with the SKU
 	Quantity int64  `json:"quantity"`
 	Revenue  int64  `json:"revenue"`
 }

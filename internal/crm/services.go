@@ -24,6 +24,8 @@ type Services struct {
 	Deals     DealService
 	// Outbound webhooks (webhook.go).
 	Webhooks WebhookService
+	// Sales reports (report.go).
+	Reports ReportService
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }

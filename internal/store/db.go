@@ -233,6 +233,8 @@ func (db *DB) Services() *crm.Services {
 		Products: db, Inventory: db, Orders: db, Facts: db,
 		// Sales pipeline (pipeline.go, deal*.go).
 		Pipelines: db, Deals: db,
-		Now: func() time.Time { return db.Now() },
+		// Sales reports (report*.go).
+		Reports: db,
+		Now:     func() time.Time { return db.Now() },
 	}
 }

@@ -96,7 +96,7 @@ func (db *DB) reportRange(ctx context.Context, f crm.SalesReportFilter, cal crm.
 	return v.Err()
 }
 
-// reportDays sums purchases per UTC day (orders_report_placed).
+// reportDays sums purchases per UTC day (orders_report_status).
 func (db *DB) reportDays(ctx context.Context, rep *crm.SalesReport, from, to int64) error {
 	rows, err := db.read.QueryContext(ctx, `SELECT placed_at / 86400000, COUNT(*),
   CAST(COALESCE(SUM(CASE WHEN currency = $3 THEN total ELSE 0 END), 0) AS BIGINT)
@@ -135,24 +135,23 @@ func gapCase() string {
 	return b.String() + " END"
 }
 
-// reportCohort finds, for the customers whose first purchase is in the
-// range (customer_facts.first_order_at), their first and second purchase
-// in one pass over orders_report_contact, and sums them by first day and
-// gap bucket: new revenue per day, the repeat rate and the histogram.
+// reportCohort takes the customers whose first purchase is in the range
+// (customer_facts_first) and, for each, its first purchase's amount and
+// its second purchase's time by two seeks in orders_report_contact, which
+// stop at the first purchased entries: a cost per cohort customer, not
+// per order. The sums by first day and gap bucket give new revenue per
+// day, the repeat rate and the histogram.
 func (db *DB) reportCohort(ctx context.Context, rep *crm.SalesReport, from, to int64) error {
-	rows, err := db.read.QueryContext(ctx, `WITH r AS (
-  SELECT o.contact_id, o.placed_at, o.currency, o.total,
-    ROW_NUMBER() OVER (PARTITION BY o.contact_id ORDER BY o.placed_at, o.id) AS rn
-  FROM customer_facts f JOIN orders o ON o.contact_id = f.contact_id
-  WHERE f.first_order_at >= $1 AND f.first_order_at < $2 AND o.placed_at < $2 AND o.status IN `+purchasedSQL+`
-), x AS (
-  SELECT contact_id,
-    MAX(CASE WHEN rn = 1 THEN placed_at END) AS a1,
-    MAX(CASE WHEN rn = 1 AND currency = $3 THEN total ELSE 0 END) AS t1,
-    MAX(CASE WHEN rn = 2 THEN placed_at END) AS a2
-  FROM r WHERE rn <= 2 GROUP BY contact_id
+	rows, err := db.read.QueryContext(ctx, `WITH x AS (
+  SELECT f.first_order_at AS a1,
+    (SELECT CASE WHEN o.currency = $3 THEN o.total ELSE 0 END FROM orders o
+      WHERE o.contact_id = f.contact_id AND o.status IN `+purchasedSQL+` ORDER BY o.placed_at, o.id LIMIT 1) AS t1,
+    (SELECT o.placed_at FROM orders o
+      WHERE o.contact_id = f.contact_id AND o.status IN `+purchasedSQL+` ORDER BY o.placed_at, o.id LIMIT 1 OFFSET 1) AS a2
+  FROM customer_facts f WHERE f.first_order_at >= $1 AND f.first_order_at < $2
 )
-SELECT a1 / 86400000, `+gapCase()+`, COUNT(*), CAST(SUM(t1) AS BIGINT) FROM x GROUP BY 1, 2 ORDER BY 1, 2`, from, to, rep.Currency)
+SELECT a1 / 86400000, CASE WHEN a2 >= $2 THEN -1 ELSE `+gapCase()+` END, COUNT(*), CAST(COALESCE(SUM(t1), 0) AS BIGINT)
+FROM x GROUP BY 1, 2 ORDER BY 1, 2`, from, to, rep.Currency)
 	if err != nil {
 		return db.mapErr(err)
 	}
@@ -185,12 +184,12 @@ SELECT a1 / 86400000, `+gapCase()+`, COUNT(*), CAST(SUM(t1) AS BIGINT) FROM x GR
 }
 
 // reportProducts lists the best-selling SKUs by revenue in the shop
-// currency (orders_report_placed, then order_lines_report).
+// currency (orders_report_status, then order_lines_report).
 func (db *DB) reportProducts(ctx context.Context, rep *crm.SalesReport, from, to int64, n int) error {
 	if n <= 0 || n > 100 {
 		n = 10
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT l.sku, MAX(l.name), COUNT(DISTINCT l.order_id),
+	rows, err := db.read.QueryContext(ctx, `SELECT l.sku, MAX(l.name), COUNT(*),
   CAST(SUM(l.quantity) AS BIGINT), CAST(SUM(l.total) AS BIGINT)
 FROM orders o JOIN order_lines l ON l.order_id = o.id
 WHERE o.placed_at >= $1 AND o.placed_at < $2 AND o.status IN `+purchasedSQL+` AND o.currency = $3
@@ -201,7 +200,7 @@ GROUP BY l.sku ORDER BY 5 DESC, 1 LIMIT $4`, from, to, rep.Currency, n)
 	defer rows.Close()
 	for rows.Next() {
 		var p crm.ProductSales
-		if err := rows.Scan(&p.SKU, &p.Name, &p.Orders, &p.Quantity, &p.Revenue); err != nil {
+		if err := rows.Scan(&p.SKU, &p.Name, &p.Lines, &p.Quantity, &p.Revenue); err != nil {
 			return err
 		}
 		rep.TopProducts = append(rep.TopProducts, p)

@@ -95,6 +95,10 @@ func (s *server) companyShow(w http.ResponseWriter, r *http.Request) error {
 		}
 		rp.Tasks = s.taskList(r, tasks)
 	}
+	// Deals of the company and its people (deal_show.go).
+	if rp.Deals, err = s.dealSection(r, crm.DealFilter{CompanyID: &c.ID}, "/deals/new?company_id="+strconv.FormatInt(c.ID, 10)); err != nil {
+		return err
+	}
 	if rp.Users, err = s.svc.Users.FindUsers(ctx); err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ type recordPage struct {
 	People     []*crm.Contact // colleagues of a contact, or a company's people
 	Duplicates []*crm.Contact
 	Users      []*crm.User
+	Deals      dealBlock // the deals block of the record (deal_show.go)
 }
 
 // timeline is one page of entries plus the URL of the next page.
@@ -69,6 +70,10 @@ func (s *server) contactShow(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if rp.Duplicates, err = s.svc.Contacts.FindDuplicates(ctx, id); err != nil {
+		return err
+	}
+	// Deals of the contact (deal_show.go).
+	if rp.Deals, err = s.dealSection(r, crm.DealFilter{ContactID: &id}, "/deals/new?contact_id="+strconv.FormatInt(id, 10)); err != nil {
 		return err
 	}
 	if rp.Users, err = s.svc.Users.FindUsers(ctx); err != nil {

@@ -74,6 +74,29 @@ func (s *server) routeTable() []route {
 		auth("POST /companies/{id}/activities", s.companyActivity, p(crm.ResCompanies, R), p(crm.ResActivities, W)),
 		auth("POST /companies/{id}/tasks", s.companyTask, p(crm.ResCompanies, R), p(crm.ResTasks, W)),
 
+		// Sales pipeline (deal*.go, pipeline.go). Pages that offer a
+		// pipeline or stage choice also read pipelines.
+		auth("GET /deals", s.dealList, p(crm.ResDeals, R), p(crm.ResPipelines, R)),
+		auth("GET /deals/board", s.dealBoard, p(crm.ResDeals, R), p(crm.ResPipelines, R)),
+		auth("GET /deals/forecast", s.dealForecast, p(crm.ResDeals, R), p(crm.ResPipelines, R)),
+		auth("GET /deals/new", s.dealNew, p(crm.ResDeals, W), p(crm.ResPipelines, R)),
+		auth("POST /deals", s.dealCreate, p(crm.ResDeals, W), p(crm.ResPipelines, R)),
+		auth("GET /deals/{id}", s.dealShow, p(crm.ResDeals, R), p(crm.ResPipelines, R)),
+		auth("GET /deals/{id}/edit", s.dealEdit, p(crm.ResDeals, W), p(crm.ResPipelines, R)),
+		auth("POST /deals/{id}", s.dealUpdate, p(crm.ResDeals, W), p(crm.ResPipelines, R)),
+		auth("POST /deals/{id}/stage", s.dealMove, p(crm.ResDeals, W)),
+		auth("GET /deals/{id}/delete", s.dealDeleteConfirm, p(crm.ResDeals, W)),
+		auth("POST /deals/{id}/delete", s.dealDelete, p(crm.ResDeals, W)),
+		auth("GET /deals/{id}/quote", s.dealQuote, p(crm.ResDeals, R)),
+		auth("POST /deals/{id}/quote/accept", s.dealAcceptQuote, p(crm.ResDeals, W), p(crm.ResOrders, W)),
+		auth("GET /pipelines", s.pipelineList, p(crm.ResPipelines, R)),
+		auth("POST /pipelines", s.pipelineCreate, p(crm.ResPipelines, W)),
+		auth("POST /pipelines/{id}", s.pipelineRename, p(crm.ResPipelines, W)),
+		auth("POST /pipelines/{id}/delete", s.pipelineDelete, p(crm.ResPipelines, W)),
+		auth("POST /pipelines/{id}/stages", s.stageCreate, p(crm.ResPipelines, W)),
+		auth("POST /stages/{id}", s.stageUpdate, p(crm.ResPipelines, W)),
+		auth("POST /stages/{id}/delete", s.stageDelete, p(crm.ResPipelines, W)),
+
 		// Saved views belong to their user; the store only deletes the caller's.
 		auth("POST /views/{id}/delete", s.deleteView),
 		auth("POST /tasks/{id}/done", s.taskDone, p(crm.ResTasks, W)),

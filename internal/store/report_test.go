@@ -1,0 +1,113 @@
+package store_test
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/ecrm/ecrm/internal/crm"
+	"github.com/ecrm/ecrm/internal/store"
+	"github.com/ecrm/ecrm/internal/store/storetest"
+)
+
+func day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// salesFixture is a small hand-made shop: see TestSalesReport for what
+// each customer stands for.
+func salesFixture(t *testing.T, db *store.DB) {
+	t.Helper()
+	o := func(cust, date, sku string, cents int64, status, currency string) crm.HistoricalOrder {
+		return crm.HistoricalOrder{ExternalID: cust + date + sku + status, CustomerSource: "test", CustomerID: cust, CustomerName: "Customer",
+			Status: status, Currency: currency, PlacedAt: day(date),
+			Lines: []crm.HistoricalLine{{SKU: sku, Name: sku + " name", Quantity: 1, UnitPrice: cents, Total: cents}}}
+	}
+	orders := []crm.HistoricalOrder{
+		o("A", "2024-01-10", "TEA", 10000, "paid", "USD"),      // A: first in January…
+		o("A", "2024-01-12", "TEA", 5000, "delivered", "USD"),  // …again 2 days later
+		o("A", "2024-03-01", "TEA", 3000, "shipped", "USD"),    // …and in March
+		o("B", "2024-02-01", "KETTLE", 20000, "paid", "USD"),   // B: first in February…
+		o("B", "2024-04-15", "TEA", 2000, "paid", "USD"),       // …again 74 days later
+		o("C", "2024-02-15", "TEA", 1000, "paid", "USD"),       // C: first in February…
+		o("C", "2024-02-20", "TEA", 7000, "paid", "EUR"),       // …again in euros: an order, no revenue
+		o("D", "2023-12-20", "TEA", 4000, "paid", "USD"),       // D: first before the range…
+		o("D", "2024-01-20", "TEA", 6000, "paid", "USD"),       // …returning in January
+		o("E", "2024-01-05", "TEA", 99900, "cancelled", "USD"), // E: a cancelled order is no purchase…
+		o("E", "2024-03-10", "TEA", 500, "paid", "USD"),        // …so this is E's first
+		o("F", "2024-05-01", "CUP", 8000, "paid", "USD"),       // F: first in May…
+		o("F", "2025-01-01", "TEA", 1000, "paid", "USD"),       // …second after the range
+	}
+	imp, err := db.BeginOrderImport(storetest.System(), store.OrderImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := imp.Write(storetest.System(), orders); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := imp.Finish(storetest.System()); err != nil || res.Orders != len(orders) {
+		t.Fatalf("fixture: %+v %v", res, err)
+	}
+}
+
+func TestSalesReport(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		salesFixture(t, db)
+		ctx := storetest.System()
+		from, to := day("2024-01-01"), day("2024-07-01")
+		rep, err := db.SalesReport(ctx, crm.SalesReportFilter{From: &from, To: &to})
+		if err != nil {
+			t.Fatal(err)
+		}
+		month := func(d string, orders int, revenue int64, newOrders int, newRevenue int64) crm.SalesMonth {
+			return crm.SalesMonth{Start: day(d), Orders: orders, Revenue: revenue, NewOrders: newOrders, NewRevenue: newRevenue, ReturningRevenue: revenue - newRevenue}
+		}
+		wantMonths := []crm.SalesMonth{
+			month("2024-01-01", 3, 21000, 1, 10000),
+			month("2024-02-01", 3, 21000, 2, 21000),
+			month("2024-03-01", 2, 3500, 1, 500),
+			month("2024-04-01", 1, 2000, 0, 0),
+			month("2024-05-01", 1, 8000, 1, 8000),
+			month("2024-06-01", 0, 0, 0, 0),
+		}
+		if got := rep.Months(nil); !reflect.DeepEqual(wantMonths, got) {
+			t.Errorf("months = %+v\nwant %+v", got, wantMonths)
+		}
+		if rep.Orders != 10 || rep.Revenue != 55500 || rep.Currency != "USD" {
+			t.Errorf("totals: %d orders, %d revenue %s", rep.Orders, rep.Revenue, rep.Currency)
+		}
+		if rep.Customers != 5 || rep.Repeat != 3 || rep.RepeatRate() != 0.6 {
+			t.Errorf("cohort: %d customers, %d repeat (rate %v), want 5, 3", rep.Customers, rep.Repeat, rep.RepeatRate())
+		}
+		wantGaps := []crm.GapBucket{{MinDays: 0, MaxDays: 7, Customers: 2}, {MinDays: 8, MaxDays: 30, Customers: 0}, {MinDays: 31, MaxDays: 90, Customers: 1}, {MinDays: 91, MaxDays: 180, Customers: 0}, {MinDays: 181, MaxDays: 365, Customers: 0}, {MinDays: 366, MaxDays: -1, Customers: 0}}
+		if got := rep.Gaps; !reflect.DeepEqual(wantGaps, got) {
+			t.Errorf("gaps = %+v\nwant %+v", got, wantGaps)
+		}
+		wantTop := []crm.ProductSales{{SKU: "TEA", Name: "TEA name", Lines: 7, Quantity: 7, Revenue: 27500},
+			{SKU: "KETTLE", Name: "KETTLE name", Lines: 1, Quantity: 1, Revenue: 20000},
+			{SKU: "CUP", Name: "CUP name", Lines: 1, Quantity: 1, Revenue: 8000}}
+		if got := rep.TopProducts; !reflect.DeepEqual(wantTop, got) {
+			t.Errorf("top products = %+v\nwant %+v", got, wantTop)
+		}
+
+		// Without dates: the 12 months up to the last month with a purchase.
+		rep, err = db.SalesReport(ctx, crm.SalesReportFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.From.Equal(day("2024-02-01")) || !rep.To.Equal(day("2025-02-01")) || len(rep.Months(nil)) != 12 {
+			t.Errorf("default range %v – %v, %d months", rep.From, rep.To, len(rep.Months(nil)))
+		}
+		if _, err := db.SalesReport(ctx, crm.SalesReportFilter{From: &to, To: &from}); crm.ErrorCode(err) != crm.EINVALID {
+			t.Errorf("reversed range: %v", err)
+		}
+		support, _ := storetest.User(t, db, crm.RoleSupport, "support@example.com")
+		if _, err := db.SalesReport(support, crm.SalesReportFilter{}); crm.ErrorCode(err) != crm.EFORBIDDEN {
+			t.Errorf("support reading reports: %v", err)
+		}
+	})
+}

@@ -1,0 +1,113 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ecrm/ecrm/internal/crm"
+	"github.com/ecrm/ecrm/internal/store"
+	"github.com/ecrm/ecrm/internal/store/storetest"
+)
+
+// seedSales imports a few historical orders, 1997–98 like CDNOW's.
+func seedSales(t *testing.T, db *store.DB) {
+	t.Helper()
+	o := func(cust, date string, cents int64) crm.HistoricalOrder {
+		at, _ := time.Parse(time.DateOnly, date)
+		return crm.HistoricalOrder{ExternalID: "t:" + cust + ":" + date, CustomerSource: "t", CustomerID: cust, CustomerName: "Customer",
+			Currency: "USD", PlacedAt: at, Lines: []crm.HistoricalLine{{SKU: "CD-1", Name: "آلبوم <b>", Quantity: 1, UnitPrice: cents, Total: cents}}}
+	}
+	imp, err := db.BeginOrderImport(sys(), store.OrderImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := imp.Write(sys(), []crm.HistoricalOrder{o("1", "1997-01-01", 1177), o("1", "1997-03-02", 2000),
+		o("2", "1997-01-12", 123456), o("3", "1998-06-30", 999)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := imp.Finish(sys()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSalesDashboardRenders(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, "sqlite"))
+	seedSales(t, e.db)
+	for _, lang := range []string{"en", "fa", "ja"} {
+		t.Run(lang, func(t *testing.T) {
+			c := e.session(crm.RoleManager)
+			c.lang = lang
+			rec := e.do(c, http.MethodGet, "/reports/sales", nil)
+			if rec.Code != 200 {
+				t.Fatalf("status %d\n%s", rec.Code, rec.Body)
+			}
+			d := doc(t, rec)
+			if n := d.Find("figure.chart svg").Length(); n != 4 {
+				t.Errorf("%d charts, want 4", n)
+			}
+			if n := d.Find("table.report-table").Length(); n != 5 {
+				t.Errorf("%d tables, want 5 (one under each chart and the products)", n)
+			}
+			// The default range is the 12 months up to June 1998, the last with sales.
+			months := d.Find("#revenue table tbody tr")
+			if months.Length() != 12 && !(lang == "fa" && months.Length() == 13) {
+				t.Errorf("%d months in the table", months.Length())
+			}
+			svg := d.Find("#chart-revenue-title").Parent()
+			text := svg.Find("text").Text()
+			switch lang {
+			case "fa":
+				if !persianDigit.MatchString(text) || strings.ContainsAny(text, "0123456789") {
+					t.Errorf("Persian chart text is not in Persian digits: %q", text)
+				}
+				// Jalali months: Tir 1376 began on 22 June 1997.
+				if !strings.Contains(text, "تیر") || !strings.Contains(d.Find("#revenue tbody").Text(), "۱۳۷۷") {
+					t.Errorf("no Jalali month names in %q", text)
+				}
+			case "ja":
+				if !strings.Contains(d.Find("#revenue tbody").Text(), "1998年6月") {
+					t.Errorf("no Japanese month in %q", d.Find("#revenue tbody").Text())
+				}
+			case "en":
+				if !strings.Contains(d.Find("#revenue tbody").Text(), "Jun 1998") || !strings.Contains(text, "USD") {
+					t.Errorf("revenue table/chart = %q / %q", d.Find("#revenue tbody").Text(), text)
+				}
+			}
+			if got := d.Find("#top-products tbody td").Eq(1).Text(); got != "آلبوم <b>" {
+				t.Errorf("product name = %q (escaped as text?)", got)
+			}
+			if strings.Contains(rec.Body.String(), "reports.") {
+				t.Errorf("an untranslated key shows on the page")
+			}
+		})
+	}
+	c := e.session(crm.RoleManager)
+	rec := e.do(c, http.MethodGet, "/reports/sales?from=1997-01-01&to=1997-03-31", nil)
+	d := doc(t, rec)
+	if rec.Code != 200 || d.Find("#revenue table tbody tr").Length() != 3 || !strings.Contains(d.Find("#revenue tbody").Text(), "1,246.33 USD") {
+		t.Errorf("chosen range = %d\n%s", rec.Code, d.Find("#revenue tbody").Text())
+	}
+	// Two of the two first-time customers in Q1 1997: customer 1 came back.
+	if got := d.Find("#repeat tbody td").Eq(2).Text(); got != "50.0 %" {
+		t.Errorf("repeat rate = %q, want 50.0 %%", got)
+	}
+	if rec := e.do(c, http.MethodGet, "/reports/sales?from=yesterday", nil); rec.Code != http.StatusUnprocessableEntity {
+		t.Errorf("bad date = %d, want 422", rec.Code)
+	}
+	if rec := e.do(e.session(crm.RoleSupport), http.MethodGet, "/reports/sales", nil); rec.Code != http.StatusForbidden {
+		t.Errorf("support = %d, want 403", rec.Code)
+	}
+}
+
+func TestJalaliCalendar(t *testing.T) {
+	cal := jalaliCalendar{}
+	d := time.Date(1998, 1, 5, 0, 0, 0, 0, time.UTC) // 15 Dey 1376
+	if got := cal.MonthStart(d); !got.Equal(time.Date(1997, 12, 22, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("month start = %v", got)
+	}
+	if got := cal.AddMonths(d, 3); !got.Equal(time.Date(1998, 3, 21, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("three months on = %v, want 1 Farvardin 1377", got)
+	}
+}
