@@ -3,9 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 
-	"github.com/ecrm/ecrm/internal/transfer"
+	"github.com/ecrm/ecrm/internal/crm"
+	"github.com/ecrm/ecrm/internal/store"
 )
 
 const importOrdersUsage = "usage: ecrm import orders FILE [--format csv|cdnow] [--map field=Header,…] [--minor-units] [--currency USD] [--source NAME] [--encoding …] [--no-timeline]"
@@ -15,7 +17,7 @@ const importOrdersUsage = "usage: ecrm import orders FILE [--format csv|cdnow] [
 func runImportOrders(ctx context.Context, env Env, args []string) error {
 	c := newFlags("import orders", env)
 	format := c.fs.String("format", "csv", "file format: csv or cdnow")
-	mapping := c.fs.String("map", "", "column mapping field=Header,… (fields: "+strings.Join(transfer.OrderFieldNames, ", ")+")")
+	mapping := c.fs.String("map", "", "column mapping field=Header,… (fields: "+strings.Join(store.OrderFieldNames, ", ")+")")
 	minor := c.fs.Bool("minor-units", false, "unit prices are integers in minor units (cents), not decimals such as 12.50")
 	currency := c.fs.String("currency", "USD", "currency of rows without a currency column")
 	source := c.fs.String("source", "csv", "system the customer_id column comes from (external ids)")
@@ -27,7 +29,7 @@ func runImportOrders(ctx context.Context, env Env, args []string) error {
 	if c.fs.NArg() != 1 {
 		return usageError(importOrdersUsage)
 	}
-	if *format != transfer.FormatCSV && *format != transfer.FormatCDNOW {
+	if *format != crm.OrderFormatCSV && *format != crm.OrderFormatCDNOW {
 		return usageError("--format must be csv or cdnow, not %q", *format)
 	}
 	m := map[string]string{}
@@ -50,9 +52,22 @@ func runImportOrders(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	t := transfer.New(db.Services(), db)
-	rep, err := t.ImportOrdersFile(system(ctx), c.fs.Arg(0), transfer.OrderOptions{Format: *format, Encoding: *enc, Mapping: m,
-		MinorUnits: *minor, Currency: *currency, CustomerSource: *source, NoTimeline: *noTimeline}, env.Stderr)
+	f, err := os.Open(c.fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("cannot open %s: %w", c.fs.Arg(0), err)
+	}
+	defer f.Close()
+	rep, err := db.ImportOrders(system(ctx), f, crm.OrderFileOptions{Format: *format, Encoding: *enc, Mapping: m,
+		MinorUnits: *minor, Currency: *currency, CustomerSource: *source, NoTimeline: *noTimeline})
+	if rep != nil {
+		for _, r := range rep.Rejected {
+			if r.Field == "" {
+				fmt.Fprintf(env.Stderr, "line %d: %s\n", r.Line, r.Reason)
+			} else {
+				fmt.Fprintf(env.Stderr, "line %d: %s: %s\n", r.Line, r.Field, r.Reason)
+			}
+		}
+	}
 	if err != nil {
 		return err
 	}

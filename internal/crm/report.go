@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"io"
 	"slices"
 	"time"
 )
@@ -38,6 +39,60 @@ type HistoricalLine struct {
 	Quantity  int64
 	UnitPrice int64
 	Total     int64
+}
+
+// Order file formats.
+const (
+	OrderFormatCSV   = "csv"   // a generic CSV with a header, one line per row
+	OrderFormatCDNOW = "cdnow" // "customer_id yyyymmdd quantity dollars", blank-separated
+)
+
+// OrderFileOptions control the import of an order file.
+type OrderFileOptions struct {
+	Format   string `json:"format"`   // OrderFormatCSV (default) or OrderFormatCDNOW
+	Encoding string `json:"encoding"` // CSV only: "" detects
+	// Mapping maps order fields (order_id, email, customer_id, date, sku,
+	// name, quantity, unit_price, currency, status, channel) to headers;
+	// fields left out are found by their usual header names.
+	Mapping map[string]string `json:"mapping"`
+	// MinorUnits says unit prices are integers in minor units (cents);
+	// by default they are decimals in major units ("12.50").
+	MinorUnits bool `json:"minor_units"`
+	// Currency is used for rows without a currency column (default USD).
+	Currency string `json:"currency"`
+	// CustomerSource names the system customer_id values come from
+	// (their external-id source); default "csv".
+	CustomerSource string `json:"customer_source"`
+	// NoTimeline skips the imported orders' timeline entries.
+	NoTimeline bool `json:"no_timeline"`
+}
+
+// RejectedLine is one problem with one line of an imported file: Line is
+// the physical line (the header is line 1), Field the column's field (""
+// for a line that could not be read), Reason an English sentence.
+type RejectedLine struct {
+	Line   int    `json:"line"`
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+// OrderImportReport is the outcome of an order import.
+type OrderImportReport struct {
+	Orders          int            `json:"orders"`
+	Lines           int            `json:"lines"`
+	Skipped         int            `json:"skipped" doc:"Orders already imported (same external id), not imported again."`
+	ContactsCreated int            `json:"contacts_created"`
+	ContactsMatched int            `json:"contacts_matched"`
+	FactsUpdated    int            `json:"facts_updated"`
+	Rejected        []RejectedLine `json:"rejected"`
+}
+
+// OrderImportService imports historical order files: all of a file in
+// one transaction, rejected lines reported, already imported orders
+// skipped. It needs import:write and orders:write (and contacts:write,
+// since unknown customers become contacts).
+type OrderImportService interface {
+	ImportOrders(ctx context.Context, r io.Reader, opts OrderFileOptions) (*OrderImportReport, error)
 }
 
 // MaxHistoricalAmount bounds every amount so that sums of millions of

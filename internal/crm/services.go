@@ -24,8 +24,9 @@ type Services struct {
 	Deals     DealService
 	// Outbound webhooks (webhook.go).
 	Webhooks WebhookService
-	// Sales reports (report.go).
-	Reports ReportService
+	// Sales reports and historical order import (report.go).
+	Reports      ReportService
+	OrderImports OrderImportService
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }

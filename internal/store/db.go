@@ -233,8 +233,8 @@ func (db *DB) Services() *crm.Services {
 		Products: db, Inventory: db, Orders: db, Facts: db,
 		// Sales pipeline (pipeline.go, deal*.go).
 		Pipelines: db, Deals: db,
-		// Sales reports (report*.go).
-		Reports: db,
+		// Sales reports and historical order import (report*.go, order_import*.go).
+		Reports: db, OrderImports: db,
 		Now:     func() time.Time { return db.Now() },
 	}
 }

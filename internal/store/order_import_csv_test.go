@@ -8,7 +8,6 @@ import (
 	"github.com/ecrm/ecrm/internal/crm"
 	"github.com/ecrm/ecrm/internal/store"
 	"github.com/ecrm/ecrm/internal/store/storetest"
-	"github.com/ecrm/ecrm/internal/transfer"
 )
 
 // A broken order CSV: every bad row is named by line and field, and an
@@ -30,8 +29,7 @@ func TestOrderImportCSVRejects(t *testing.T) {
 	}, "\r\n")
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.System()
-		tr := transfer.New(db.Services(), db)
-		rep, err := tr.ImportOrders(ctx, strings.NewReader(file), transfer.OrderOptions{})
+		rep, err := db.ImportOrders(ctx, strings.NewReader(file), crm.OrderFileOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +66,7 @@ func TestOrderImportCSVRejects(t *testing.T) {
 
 		// Minor units, mapping by field, an existing contact by email.
 		minor := "no,mail,day,code,qty,cents\nB1,SARA@example.com,2024-04-01,TEA-1,3,450\n"
-		rep, err = tr.ImportOrders(ctx, strings.NewReader(minor), transfer.OrderOptions{MinorUnits: true, Currency: "EUR",
+		rep, err = db.ImportOrders(ctx, strings.NewReader(minor), crm.OrderFileOptions{MinorUnits: true, Currency: "EUR",
 			Mapping: map[string]string{"order_id": "no", "email": "mail", "date": "day", "sku": "code", "quantity": "qty", "unit_price": "cents"}})
 		if err != nil || rep.Orders != 1 || rep.ContactsMatched != 1 || rep.ContactsCreated != 0 {
 			t.Fatalf("minor units: %+v %v", rep, err)
@@ -81,12 +79,12 @@ func TestOrderImportCSVRejects(t *testing.T) {
 			t.Errorf("sara's orders = %d, want 2", got)
 		}
 		// A mapping naming a column the file lacks is an error before anything is written.
-		if _, err := tr.ImportOrders(ctx, strings.NewReader(minor), transfer.OrderOptions{Mapping: map[string]string{"order_id": "Nope"}}); crm.ErrorCode(err) != crm.EINVALID {
+		if _, err := db.ImportOrders(ctx, strings.NewReader(minor), crm.OrderFileOptions{Mapping: map[string]string{"order_id": "Nope"}}); crm.ErrorCode(err) != crm.EINVALID {
 			t.Errorf("bad mapping: %v", err)
 		}
 		// Without orders:write nothing happens.
 		sales, _ := storetest.User(t, db, crm.RoleSupport, "support@example.com")
-		if _, err := tr.ImportOrders(sales, strings.NewReader(file), transfer.OrderOptions{}); crm.ErrorCode(err) != crm.EFORBIDDEN {
+		if _, err := db.ImportOrders(sales, strings.NewReader(file), crm.OrderFileOptions{}); crm.ErrorCode(err) != crm.EFORBIDDEN {
 			t.Errorf("support may not import: %v", err)
 		}
 	})

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecrm/ecrm/internal/crm"
 	"github.com/ecrm/ecrm/internal/store"
 	"github.com/ecrm/ecrm/internal/store/storetest"
-	"github.com/ecrm/ecrm/internal/transfer"
 )
 
 // cdnowPath is where CI finds the CDNOW data set: ../shared beside the repository.
@@ -58,10 +58,9 @@ func TestOrderImportCDNOW(t *testing.T) {
 	orders, cents, first, last := cdnowTotals(t)
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.System()
-		tr := transfer.New(db.Services(), db)
 		f, _ := os.Open(cdnowPath)
 		start := time.Now()
-		rep, err := tr.ImportOrders(ctx, f, transfer.OrderOptions{Format: transfer.FormatCDNOW})
+		rep, err := db.ImportOrders(ctx, f, crm.OrderFileOptions{Format: crm.OrderFormatCDNOW})
 		f.Close()
 		t.Logf("%s: CDNOW import took %v", db.Engine(), time.Since(start))
 		if err != nil {
@@ -119,7 +118,7 @@ WHERE x.external_id = '00001' AND c.first_name = 'CDNOW customer' AND c.last_nam
 		}
 
 		f, _ = os.Open(cdnowPath)
-		rep, err = tr.ImportOrders(ctx, f, transfer.OrderOptions{Format: transfer.FormatCDNOW})
+		rep, err = db.ImportOrders(ctx, f, crm.OrderFileOptions{Format: crm.OrderFormatCDNOW})
 		f.Close()
 		if err != nil {
 			t.Fatal(err)

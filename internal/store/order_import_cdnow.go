@@ -1,4 +1,4 @@
-package transfer
+package store
 
 import (
 	"bufio"
@@ -10,26 +10,18 @@ import (
 	"github.com/ecrm/ecrm/internal/crm"
 )
 
-// CDNOW is the format of the CDNOW data set (Fader and Hardie): one
-// purchase per line, "customer_id yyyymmdd quantity dollars" separated by
-// blanks, after a header line.
-const (
-	FormatCDNOW = "cdnow"
-	FormatCSV   = "csv"
-)
-
 // cdnowSource is the external-id source of CDNOW's customer ids.
 const cdnowSource = "cdnow"
 
-// parseCDNOW reads a CDNOW file and hands batches of orders to emit. Each
+// parseCDNOW reads a CDNOW file (the data set of Fader and Hardie) and hands batches of orders to emit. Each
 // line is one order of one line (sku CDNOW-CD) placed at UTC midnight of
 // its date, with the line number in its external id so that two identical
 // purchases on one day stay two orders and a re-import matches them.
-func parseCDNOW(r io.Reader, emit func([]crm.HistoricalOrder) error) ([]Rejected, error) {
-	var bad []Rejected
+func parseCDNOW(r io.Reader, emit func([]crm.HistoricalOrder) error) ([]crm.RejectedLine, error) {
+	var bad []crm.RejectedLine
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	batch := make([]crm.HistoricalOrder, 0, orderBatch)
+	batch := make([]crm.HistoricalOrder, 0, orderFileBatch)
 	line := 0
 	for sc.Scan() {
 		line++
@@ -41,7 +33,7 @@ func parseCDNOW(r io.Reader, emit func([]crm.HistoricalOrder) error) ([]Rejected
 			continue // the header
 		}
 		if len(f) != 4 {
-			bad = append(bad, Rejected{Line: line, Reason: reason("cdnow_fields", []any{len(f)})})
+			bad = append(bad, crm.RejectedLine{Line: line, Reason: rejectReason("cdnow_fields", []any{len(f)})})
 			continue
 		}
 		o, rej := cdnowOrder(f, line)
@@ -50,11 +42,11 @@ func parseCDNOW(r io.Reader, emit func([]crm.HistoricalOrder) error) ([]Rejected
 			continue
 		}
 		batch = append(batch, o)
-		if len(batch) == orderBatch {
+		if len(batch) == orderFileBatch {
 			if err := emit(batch); err != nil {
 				return bad, err
 			}
-			batch = make([]crm.HistoricalOrder, 0, orderBatch)
+			batch = make([]crm.HistoricalOrder, 0, orderFileBatch)
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -66,22 +58,22 @@ func parseCDNOW(r io.Reader, emit func([]crm.HistoricalOrder) error) ([]Rejected
 	return bad, nil
 }
 
-func cdnowOrder(f []string, line int) (crm.HistoricalOrder, *Rejected) {
+func cdnowOrder(f []string, line int) (crm.HistoricalOrder, *crm.RejectedLine) {
 	cust, date, qty, dollars := f[0], f[1], f[2], f[3]
 	if !isDigits(cust) || len(cust) > 20 {
-		return crm.HistoricalOrder{}, &Rejected{Line: line, Field: "customer", Reason: reason("invalid_value", nil)}
+		return crm.HistoricalOrder{}, &crm.RejectedLine{Line: line, Field: "customer", Reason: rejectReason("invalid_value", nil)}
 	}
 	at, err := time.Parse("20060102", date)
 	if err != nil || len(date) != 8 {
-		return crm.HistoricalOrder{}, &Rejected{Line: line, Field: "date", Reason: reason("invalid_date", nil)}
+		return crm.HistoricalOrder{}, &crm.RejectedLine{Line: line, Field: "date", Reason: rejectReason("invalid_date", nil)}
 	}
 	q, err := strconv.ParseInt(qty, 10, 64)
 	if err != nil || q <= 0 {
-		return crm.HistoricalOrder{}, &Rejected{Line: line, Field: "quantity", Reason: reason("positive_quantity", nil)}
+		return crm.HistoricalOrder{}, &crm.RejectedLine{Line: line, Field: "quantity", Reason: rejectReason("positive_quantity", nil)}
 	}
 	total, ok := parseMinor(dollars, 2)
 	if !ok || total < 0 {
-		return crm.HistoricalOrder{}, &Rejected{Line: line, Field: "amount", Reason: reason("invalid_amount", nil)}
+		return crm.HistoricalOrder{}, &crm.RejectedLine{Line: line, Field: "amount", Reason: rejectReason("invalid_amount", nil)}
 	}
 	return crm.HistoricalOrder{
 		Line: line, ExternalID: "cdnow:" + cust + ":" + date + ":" + strconv.Itoa(line),

@@ -1,4 +1,4 @@
-package transfer
+package store
 
 import (
 	"errors"
@@ -80,7 +80,7 @@ func orderPlan(header []string, mapping map[string]string) ([]string, error) {
 // the lines of one order; an order with a bad row is rejected whole. The
 // file is read into memory first, since an order's rows need not be
 // adjacent (shop exports are a few hundred thousand rows at most).
-func csvOrders(r io.Reader, opts OrderOptions) ([]crm.HistoricalOrder, []Rejected, error) {
+func csvOrders(r io.Reader, opts crm.OrderFileOptions) ([]crm.HistoricalOrder, []crm.RejectedLine, error) {
 	cr, err := csvx.NewReader(r, opts.Encoding)
 	if err != nil {
 		return nil, nil, crm.Errorf(crm.EINVALID, "%v", err)
@@ -96,7 +96,7 @@ func csvOrders(r io.Reader, opts OrderOptions) ([]crm.HistoricalOrder, []Rejecte
 	if err != nil {
 		return nil, nil, err
 	}
-	var bad []Rejected
+	var bad []crm.RejectedLine
 	var orders []crm.HistoricalOrder
 	index := map[string]int{}   // order id → index in orders
 	broken := map[string]bool{} // order ids with a rejected row
@@ -107,7 +107,7 @@ func csvOrders(r io.Reader, opts OrderOptions) ([]crm.HistoricalOrder, []Rejecte
 		}
 		var le *csvx.LineError
 		if errors.As(err, &le) {
-			bad = append(bad, Rejected{Line: le.Line, Reason: lineReason(le)})
+			bad = append(bad, crm.RejectedLine{Line: le.Line, Reason: rejectLineReason(le)})
 			if le.Fatal() {
 				break
 			}
@@ -119,7 +119,7 @@ func csvOrders(r io.Reader, opts OrderOptions) ([]crm.HistoricalOrder, []Rejecte
 		row := map[string]string{}
 		for i, v := range rec {
 			if i < len(plan) && plan[i] != "" {
-				row[plan[i]] = cell(v)
+				row[plan[i]] = csvx.Unneutralize(strings.TrimSpace(v))
 			}
 		}
 		o, l, rej := csvRow(row, line, opts)
@@ -143,7 +143,7 @@ func csvOrders(r io.Reader, opts OrderOptions) ([]crm.HistoricalOrder, []Rejecte
 	for _, o := range orders {
 		if broken[o.ExternalID] {
 			for _, l := range o.Lines {
-				bad = append(bad, Rejected{Line: l.Line, Field: "order_id", Reason: reason("order_line_rejected", nil)})
+				bad = append(bad, crm.RejectedLine{Line: l.Line, Field: "order_id", Reason: rejectReason("order_line_rejected", nil)})
 			}
 			continue
 		}
@@ -153,10 +153,10 @@ func csvOrders(r io.Reader, opts OrderOptions) ([]crm.HistoricalOrder, []Rejecte
 }
 
 // csvRow checks one row; every problem is reported with the field.
-func csvRow(row map[string]string, line int, opts OrderOptions) (crm.HistoricalOrder, crm.HistoricalLine, []Rejected) {
-	var rej []Rejected
+func csvRow(row map[string]string, line int, opts crm.OrderFileOptions) (crm.HistoricalOrder, crm.HistoricalLine, []crm.RejectedLine) {
+	var rej []crm.RejectedLine
 	fail := func(field, key string, args ...any) {
-		rej = append(rej, Rejected{Line: line, Field: field, Reason: reason(key, args)})
+		rej = append(rej, crm.RejectedLine{Line: line, Field: field, Reason: rejectReason(key, args)})
 	}
 	o := crm.HistoricalOrder{Line: line, ExternalID: row["order_id"], Email: row["email"], CustomerID: row["customer_id"],
 		CustomerSource: opts.CustomerSource, Status: strings.ToLower(row["status"]), Channel: strings.ToLower(row["channel"])}
