@@ -73,6 +73,18 @@ func (s *server) routes(a huma.API) {
 
 	handle(s, a, op(get, "/audit", "list-audit", "Read the audit log, newest first", auditR), s.listAudit)
 
+	// Outbound webhooks (webhooks.go): admin-only endpoints and their delivery log.
+	handle(s, a, op(get, "/webhooks", "list-webhooks", "List webhook endpoints (never their secrets)", webhooksR), s.listWebhooks)
+	handle(s, a, op(post, "/webhooks", "create-webhook", "Create a webhook endpoint; its signing secret is returned once", webhooksW).status(201), s.createWebhook)
+	handle(s, a, op(get, "/webhooks/{id}", "get-webhook", "Get a webhook endpoint", webhooksR), s.getWebhook)
+	handle(s, a, op(patch, "/webhooks/{id}", "update-webhook", "Update a webhook endpoint (only the fields sent)", webhooksW), s.updateWebhook)
+	handle(s, a, op(del, "/webhooks/{id}", "delete-webhook", "Delete a webhook endpoint with its delivery log", webhooksW).status(204), s.deleteWebhook)
+	handle(s, a, op(post, "/webhooks/{id}/rotate-secret", "rotate-webhook-secret", "Issue a new signing secret, returned once; the old one keeps signing for 24 hours", webhooksW), s.rotateWebhookSecret)
+	handle(s, a, op(post, "/webhooks/{id}/test", "test-webhook", "Queue a ping event to the endpoint", webhooksW).status(202), s.testWebhook)
+	handle(s, a, op(get, "/webhooks/{id}/deliveries", "list-webhook-deliveries", "An endpoint's deliveries, newest first", webhooksR), s.listWebhookDeliveries)
+	handle(s, a, op(get, "/webhook-deliveries/{id}", "get-webhook-delivery", "Get a delivery with its attempt log", webhooksR), s.getWebhookDelivery)
+	handle(s, a, op(post, "/webhook-deliveries/{id}/retry", "retry-webhook-delivery", "Send a delivery again now", webhooksW), s.retryWebhookDelivery)
+
 	// Commerce (products.go, inventory.go, orders.go).
 	productsR, productsW := crm.P(crm.ResProducts, crm.Read), crm.P(crm.ResProducts, crm.Write)
 	inventoryR, inventoryW := crm.P(crm.ResInventory, crm.Read), crm.P(crm.ResInventory, crm.Write)
@@ -92,6 +104,12 @@ func (s *server) routes(a huma.API) {
 	handle(s, a, op(get, "/contacts/{id}/facts", "contact-facts", "A contact's purchase facts", contactsR, ordersR), s.contactFacts)
 	handle(s, a, op(get, "/shop-settings", "get-shop-settings", "Shop settings (the reporting currency)", ordersR), s.getShopSettings)
 	handle(s, a, op(patch, "/shop-settings", "update-shop-settings", "Change the shop currency; purchase facts are recomputed", usersW), s.updateShopSettings)
+
+	// Historical order import and the sales report (order_import.go, reports.go).
+	registerOrderImport(s, a, op(post, "/orders/import", "import-orders", "Import historical orders from a CDNOW or CSV file; returns the report",
+		crm.P(crm.ResImport, crm.Write), crm.P(crm.ResOrders, crm.Write), crm.P(crm.ResContacts, crm.Write)))
+	handle(s, a, op(get, "/reports/sales", "sales-report", "Sales figures: revenue by month, new vs returning, repeat rate, purchase gaps, top products",
+		crm.P(crm.ResReports, crm.Read)), s.salesReport)
 
 	// Sales pipeline (pipelines.go, deals.go).
 	pipelinesR, pipelinesW := crm.P(crm.ResPipelines, crm.Read), crm.P(crm.ResPipelines, crm.Write)

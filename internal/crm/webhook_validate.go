@@ -20,13 +20,7 @@ func (in *WebhookInput) Validate(create bool) error {
 	}
 	if in.URL != nil {
 		*in.URL = strings.TrimSpace(*in.URL)
-		switch key := checkWebhookURL(*in.URL); key {
-		case "":
-		case "too_long":
-			v.Add("url", key, MaxWebhookURL)
-		default:
-			v.Add("url", key)
-		}
+		checkWebhookURL(&v, *in.URL)
 	}
 	cleanString(&v, "description", in.Description, MaxText, false)
 	if in.Events != nil {
@@ -63,44 +57,38 @@ func normalizeEvents(v *Validation, events []string) []string {
 	return out
 }
 
-// checkWebhookURL returns a catalogue key when raw is not a URL webhooks
-// may be sent to, "" when it is.
-func checkWebhookURL(raw string) string {
+// checkWebhookURL adds a field error when raw is not a URL webhooks may
+// be sent to.
+func checkWebhookURL(v *Validation, raw string) {
 	if raw == "" {
-		return "required"
+		v.Add("url", "required")
+		return
 	}
 	if len(raw) > MaxWebhookURL {
-		return "too_long"
+		v.Add("url", "too_long", MaxWebhookURL)
+		return
 	}
 	u, err := url.Parse(raw)
-	if err != nil || !u.IsAbs() || u.Opaque != "" {
-		return "invalid_url"
-	}
-	if u.Scheme != "https" && u.Scheme != "http" {
-		return "webhook_scheme"
-	}
-	if u.User != nil {
+	switch {
+	case err != nil || !u.IsAbs() || u.Opaque != "" || u.Fragment != "" || strings.Contains(raw, "#"):
+		v.Add("url", "invalid_url")
+	case u.Scheme != "https" && u.Scheme != "http":
+		v.Add("url", "webhook_scheme")
+	case u.User != nil:
 		// Credentials in a URL end up in logs and the console; receivers
 		// authenticate the sender by the signature instead.
-		return "webhook_credentials"
+		v.Add("url", "webhook_credentials")
+	case u.Hostname() == "" || u.Port() == "0" || len(u.Port()) > 5:
+		v.Add("url", "webhook_host")
+	case !isIPLiteral(u.Hostname()) && !ValidWebhookHost(u.Hostname()):
+		// A literal IP passes: the dial-time guard decides about it.
+		v.Add("url", "webhook_host")
 	}
-	if u.Fragment != "" || strings.Contains(raw, "#") {
-		return "invalid_url"
-	}
-	host := u.Hostname()
-	if host == "" {
-		return "webhook_host"
-	}
-	if port := u.Port(); port != "" && (len(port) > 5 || port == "0") {
-		return "webhook_host"
-	}
-	if _, err := netip.ParseAddr(host); err == nil {
-		return "" // a literal IP: the dial-time guard decides
-	}
-	if !ValidWebhookHost(host) {
-		return "webhook_host"
-	}
-	return ""
+}
+
+func isIPLiteral(h string) bool {
+	_, err := netip.ParseAddr(h)
+	return err == nil
 }
 
 // ValidWebhookHost accepts DNS names only. A last label of digits (or 0x…)

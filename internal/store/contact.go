@@ -283,7 +283,12 @@ func (db *DB) CreateContact(ctx context.Context, in crm.ContactInput) (*crm.Cont
 		if err := tx.insertContact(ctx, &c); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "create", "contact", c.ID, nil, &c)
+		if err := tx.audit(ctx, "create", "contact", c.ID, nil, &c); err != nil {
+			return err
+		}
+		// Webhooks: contact.created goes out when this commits, with the
+		// contact as GET /contacts/{id} shows it.
+		return tx.emit(ctx, crm.EventContactCreated, func() (any, error) { return db.findContact(ctx, tx, crm.SystemActor, c.ID) })
 	})
 	if err != nil {
 		return nil, err
@@ -475,7 +480,11 @@ func (db *DB) UpdateContact(ctx context.Context, id int64, in crm.ContactInput) 
 		if err := tx.updateContactRow(ctx, &c); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "update", "contact", id, before, &c)
+		if err := tx.audit(ctx, "update", "contact", id, before, &c); err != nil {
+			return err
+		}
+		// Webhooks: contact.updated goes out when this commits.
+		return tx.emit(ctx, crm.EventContactUpdated, func() (any, error) { return db.findContact(ctx, tx, crm.SystemActor, id) })
 	})
 	if err != nil {
 		return nil, err
@@ -518,6 +527,10 @@ func (db *DB) DeleteContact(ctx context.Context, id int64) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM contacts WHERE id = $1`, id); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "delete", "contact", id, before, nil)
+		if err := tx.audit(ctx, "delete", "contact", id, before, nil); err != nil {
+			return err
+		}
+		// Webhooks: contact.deleted carries the contact as it was.
+		return tx.emit(ctx, crm.EventContactDeleted, before)
 	})
 }

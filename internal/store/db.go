@@ -230,11 +230,14 @@ func (db *DB) Services() *crm.Services {
 	return &crm.Services{
 		Contacts: db, Companies: db, Activities: db, Tasks: db, CustomFields: db,
 		Users: db, APIKeys: db, Audit: db, Views: db, Idempotency: db,
+		// Commerce (product.go, inventory.go, order*.go, facts.go).
 		Products: db, Inventory: db, Orders: db, Facts: db,
 		// Sales pipeline (pipeline.go, deal*.go).
 		Pipelines: db, Deals: db,
+		// Outbound webhooks (webhook*.go).
+		Webhooks: db,
 		// Sales reports and historical order import (report*.go, order_import*.go).
 		Reports: db, OrderImports: db,
-		Now:     func() time.Time { return db.Now() },
+		Now: func() time.Time { return db.Now() },
 	}
 }

@@ -84,6 +84,11 @@ var DumpSchema = []DumpTable{
 	{"deals", cols("id:int title sort_title pipeline_id:int stage_id:int amount:int currency expected_close probability:int owner_id:int contact_id:int company_id:int status lost_reason closed_at:int created_at:int updated_at:int"), "deals_id_seq"},
 	{"deal_lines", cols("id:int deal_id:int position:int product_id:int sku name quantity:int unit_price:int discount:int tax_rate_bp:int total:int"), "deal_lines_id_seq"},
 	{"deal_stage_history", cols("id:int deal_id:int from_stage_id:int to_stage_id:int from_name to_name actor at:int"), "deal_stage_history_id_seq"},
+	// Outbound webhooks (0003_webhooks.sql). The signing secrets (secret,
+	// prev_secret) are left out: a restored endpoint waits for a rotation.
+	{"webhook_endpoints", cols("id:int url description events active:bool failing_since:int disabled_reason created_at:int updated_at:int"), "webhook_endpoints_id_seq"},
+	{"webhook_deliveries", cols("id:int endpoint_id:int msg_id event payload status attempts:int max_attempts:int next_attempt_at:int lease_until:int last_code:int last_error created_at:int delivered_at:int"), "webhook_deliveries_id_seq"},
+	{"webhook_attempts", cols("id:int delivery_id:int attempt:int at:int response_code:int response_body duration_ms:int error"), "webhook_attempts_id_seq"},
 }
 
 func dumpTable(name string) (DumpTable, bool) {

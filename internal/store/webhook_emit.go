@@ -16,10 +16,19 @@ import (
 // one delivery row per active endpoint that subscribes to the event,
 // sharing one message id. A rolled-back change leaves no row behind, and
 // a committed one cannot lose its webhook to a crash before sending.
+//
+// data may be a func() (any, error): it is then called only when some
+// endpoint listens, so a change nobody subscribes to pays one small
+// query and no read-back of the record.
 func (tx *Tx) emit(ctx context.Context, event string, data any) error {
 	ids, err := tx.subscribers(ctx, event)
 	if err != nil || len(ids) == 0 {
 		return err
+	}
+	if lazy, ok := data.(func() (any, error)); ok {
+		if data, err = lazy(); err != nil {
+			return err
+		}
 	}
 	payload, err := webhookPayload(event, tx.now, data)
 	if err != nil {
@@ -76,7 +85,7 @@ func webhookPayload(event string, at time.Time, data any) ([]byte, error) {
 		Type      string `json:"type"`
 		Timestamp string `json:"timestamp"`
 		Data      any    `json:"data"`
-	}{event, at.UTC().Format(time.RFC3339Nano), data})
+	}{event, at.UTC().Truncate(time.Millisecond).Format(time.RFC3339Nano), data})
 	return bytes.TrimRight(buf.Bytes(), "\n"), err
 }
 
