@@ -27,6 +27,7 @@ func (s *server) listPageData(r *http.Request, entity string) (listPage, error) 
 		return listPage{}, err
 	}
 	lp := listPage{P: parseList(entity, r.URL.Query(), defs), Transfer: s.transfer != nil}
+	lp.P.Digits = s.shopDigits(r)
 	if isHTMX(r) {
 		return lp, nil // the fragment has no filters or views
 	}
@@ -64,7 +65,9 @@ func (s *server) contactCount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f := parseList("contact", r.URL.Query(), defs).contactFilter(stateOf(r).actor)
+	cp := parseList("contact", r.URL.Query(), defs)
+	cp.Digits = s.shopDigits(r)
+	f := cp.contactFilter(stateOf(r).actor)
 	f.WithTotal, f.Limit, f.After = true, 1, ""
 	page, err := s.svc.Contacts.FindContacts(r.Context(), f)
 	if err != nil {
@@ -87,6 +90,7 @@ func (s *server) contactExport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := parseList("contact", r.URL.Query(), defs)
+	p.Digits = s.shopDigits(r)
 	f := p.contactFilter(stateOf(r).actor)
 	f.After, f.Limit = "", 0
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")

@@ -20,7 +20,8 @@ type recordPage struct {
 	People     []*crm.Contact // colleagues of a contact, or a company's people
 	Duplicates []*crm.Contact
 	Users      []*crm.User
-	Deals      dealBlock // the deals block of the record (deal_show.go)
+	Purchases  purchaseBlock // purchase facts and latest orders (purchases.go)
+	Deals      dealBlock     // the deals block of the record (deal_show.go)
 }
 
 // timeline is one page of entries plus the URL of the next page.
@@ -74,6 +75,10 @@ func (s *server) contactShow(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Deals of the contact (deal_show.go).
 	if rp.Deals, err = s.dealSection(r, crm.DealFilter{ContactID: &id}, "/deals/new?contact_id="+strconv.FormatInt(id, 10)); err != nil {
+		return err
+	}
+	// Purchases of the contact (purchases.go).
+	if rp.Purchases, err = s.purchaseSection(r, id); err != nil {
 		return err
 	}
 	if rp.Users, err = s.svc.Users.FindUsers(ctx); err != nil {

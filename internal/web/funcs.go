@@ -74,6 +74,13 @@ func funcs(a *assets) template.FuncMap {
 		"ftypes":   func() []string { return crm.FieldTypes },
 		"langs":    func() []string { return i18n.Langs },
 		"clangs":   func() []string { return crm.Languages },
+		// Commerce (commerce_funcs.go).
+		"money":           formatMoney,
+		"pct":             func(bp int) float64 { return float64(bp) / 100 },
+		"nth":             nth,
+		"orderStatuses":   func() []string { return crm.OrderStatuses },
+		"channels":        func() []string { return crm.Channels },
+		"purchaseFilters": func() []string { return purchaseFilters },
 	}
 }
 

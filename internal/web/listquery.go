@@ -24,6 +24,10 @@ type listParams struct {
 	Industry    string
 	CreatedFrom string
 	CreatedTo   string
+	Purchases   string // "", "none", "once" or "repeat" (factsfilter.go)
+	SpentMin    string // in major units of the shop currency
+	IdleDays    string // no purchase for this many days
+	Digits      int    // minor-unit digits of the shop currency
 	Custom      map[string]string
 	Sort        string
 	After       string
@@ -53,6 +57,7 @@ func parseList(entity string, q url.Values, defs []*crm.CustomField) listParams 
 	if _, err := time.Parse(time.DateOnly, q.Get("created_to")); err == nil {
 		p.CreatedTo = q.Get("created_to")
 	}
+	p.readFacts(q)
 	sorts, allCols, defCols := crm.ContactSorts, contactColumns, contactDefaultColumns
 	if entity == "company" {
 		sorts, allCols, defCols = crm.CompanySorts, companyColumns, companyDefaultColumns
@@ -93,6 +98,9 @@ func (p listParams) values() url.Values {
 	set("industry", p.Industry)
 	set("created_from", p.CreatedFrom)
 	set("created_to", p.CreatedTo)
+	set("purchases", p.Purchases)
+	set("spent_min", p.SpentMin)
+	set("idle_days", p.IdleDays)
 	set("sort", p.Sort)
 	for k, val := range p.Custom {
 		v.Set("cf."+k, val)
@@ -220,6 +228,7 @@ func (p listParams) contactFilter(a *crm.Actor) crm.ContactFilter {
 		t = t.AddDate(0, 0, 1) // the "to" day is included
 		f.CreatedBefore = &t
 	}
+	p.factsFilter(&f)
 	return f
 }
 

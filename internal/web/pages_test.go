@@ -112,16 +112,25 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 var persianDigit = regexp.MustCompile(`[۰-۹]`)
 
+// pageCase is one page the locale test renders: the template it uses, the
+// URL ({contact}, {company}… from the fixture) and a selector that must match.
+type pageCase struct {
+	page, path, want string
+	status           int
+}
+
+// pageParts add the pages of one feature area (orders, deals, reports…)
+// from that area's own test file; a part seeds what its pages show and
+// returns their cases with the ids filled in.
+var pageParts []func(t *testing.T, e *env, fx fixture) []pageCase
+
 // TestPagesRenderInEveryLocale renders every page template with the
 // fixture in English, Persian and Japanese.
 func TestPagesRenderInEveryLocale(t *testing.T) {
 	e := newEnv(t, storetest.Open(t, "sqlite"))
 	fx := seed(t, e)
 	allCols := "col=name&col=email&col=phone&col=company&col=title&col=city&col=country&col=stage&col=owner&col=tags&col=created_at&col=updated_at&col=cf.nickname&col=cf.score&col=cf.renewal&col=cf.tier&col=cf.channels&col=cf.vip"
-	pages := []struct {
-		page, path, want string // want: a selector that must match
-		status           int
-	}{
+	pages := []pageCase{
 		{"home", "/", "ul.tasks li.task", 200},
 		{"contacts", "/contacts?" + allCols, "table tbody tr td a[href='/contacts/{contact}']", 200},
 		{"contacts", "/contacts?stage=customer&sort=-created_at&cf.tier=gold", "th[aria-sort=descending]", 200},
@@ -145,6 +154,9 @@ func TestPagesRenderInEveryLocale(t *testing.T) {
 		{"password", "/account/password", "input[name=new_password]", 200},
 		{"error", "/contacts/999999", "article.error-page", 404},
 		{"login", "/login", "input[name=email]", 200},
+	}
+	for _, part := range pageParts {
+		pages = append(pages, part(t, e, fx)...)
 	}
 	covered := map[string]bool{}
 	for _, lang := range []string{"en", "fa", "ja"} {

@@ -33,10 +33,11 @@ func parsePages(a *assets) (*pages, error) {
 	p := &pages{sets: map[string]*template.Template{}}
 	for _, name := range names {
 		base := path.Base(name)
-		if base == "layout.html" || base == "partials.html" {
+		// partials*.html hold the fragments of each feature area.
+		if base == "layout.html" || strings.HasPrefix(base, "partials") {
 			continue
 		}
-		t, err := template.New(base).Funcs(funcs(a)).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", name)
+		t, err := template.New(base).Funcs(funcs(a)).ParseFS(templateFS, "templates/layout.html", "templates/partials*.html", name)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse %s: %w", base, err)
 		}

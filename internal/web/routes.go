@@ -97,6 +97,23 @@ func (s *server) routeTable() []route {
 		auth("POST /stages/{id}", s.stageUpdate, p(crm.ResPipelines, W)),
 		auth("POST /stages/{id}/delete", s.stageDelete, p(crm.ResPipelines, W)),
 
+		// Commerce: products, inventory, orders (product*.go, inventory.go, order*.go).
+		auth("GET /products", s.productList, p(crm.ResProducts, R)),
+		auth("GET /products/new", s.productNew, p(crm.ResProducts, W)),
+		auth("POST /products", s.productCreate, p(crm.ResProducts, W)),
+		auth("GET /products/{id}", s.productShow, p(crm.ResProducts, R)),
+		auth("GET /products/{id}/edit", s.productEdit, p(crm.ResProducts, W)),
+		auth("POST /products/{id}", s.productUpdate, p(crm.ResProducts, W)),
+		auth("GET /products/{id}/delete", s.productDeleteConfirm, p(crm.ResProducts, W)),
+		auth("POST /products/{id}/delete", s.productDelete, p(crm.ResProducts, W)),
+		auth("GET /inventory", s.inventoryList, p(crm.ResInventory, R)),
+		auth("POST /inventory/movements", s.movementCreate, p(crm.ResInventory, W)),
+		auth("GET /orders", s.orderList, p(crm.ResOrders, R)),
+		auth("GET /orders/new", s.orderNew, p(crm.ResOrders, W)),
+		auth("POST /orders", s.orderCreate, p(crm.ResOrders, W)),
+		auth("GET /orders/{id}", s.orderShow, p(crm.ResOrders, R)),
+		auth("POST /orders/{id}/status", s.orderStatus, p(crm.ResOrders, W)),
+
 		// Saved views belong to their user; the store only deletes the caller's.
 		auth("POST /views/{id}/delete", s.deleteView),
 		auth("POST /tasks/{id}/done", s.taskDone, p(crm.ResTasks, W)),
@@ -120,6 +137,9 @@ func (s *server) routeTable() []route {
 		auth("POST /admin/fields/{id}", s.adminFieldUpdate, p(crm.ResCustomFields, W)),
 		auth("GET /admin/fields/{id}/delete", s.adminFieldDeleteConfirm, p(crm.ResCustomFields, W)),
 		auth("POST /admin/fields/{id}/delete", s.adminFieldDelete, p(crm.ResCustomFields, W)),
+		// Shop settings are admin work (users:write to change them).
+		auth("GET /admin/shop", s.shopSettings, p(crm.ResUsers, R)),
+		auth("POST /admin/shop", s.shopSettingsUpdate, p(crm.ResUsers, W)),
 		auth("GET /admin/audit", s.adminAudit, p(crm.ResAudit, R)),
 		// The full export holds every table, users included: admins only.
 		auth("GET /admin/export", s.adminExportPage, p(crm.ResExport, W), p(crm.ResUsers, R)),
