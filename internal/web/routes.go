@@ -144,6 +144,19 @@ func (s *server) routeTable() []route {
 		// The full export holds every table, users included: admins only.
 		auth("GET /admin/export", s.adminExportPage, p(crm.ResExport, W), p(crm.ResUsers, R)),
 		auth("POST /admin/export", s.adminExport, p(crm.ResExport, W), p(crm.ResUsers, R)),
+
+		// Outbound webhooks (webhook*.go): admins only.
+		auth("GET /admin/webhooks", s.adminWebhooks, p(crm.ResWebhooks, R)),
+		auth("POST /admin/webhooks", s.adminWebhookCreate, p(crm.ResWebhooks, W)),
+		auth("GET /admin/webhooks/{id}", s.adminWebhook, p(crm.ResWebhooks, R)),
+		auth("POST /admin/webhooks/{id}", s.adminWebhookUpdate, p(crm.ResWebhooks, W)),
+		auth("POST /admin/webhooks/{id}/test", s.adminWebhookTest, p(crm.ResWebhooks, W)),
+		auth("POST /admin/webhooks/{id}/rotate", s.adminWebhookRotate, p(crm.ResWebhooks, W)),
+		auth("POST /admin/webhooks/{id}/enable", s.adminWebhookActive(true), p(crm.ResWebhooks, W)),
+		auth("POST /admin/webhooks/{id}/disable", s.adminWebhookActive(false), p(crm.ResWebhooks, W)),
+		auth("GET /admin/webhooks/{id}/delete", s.adminWebhookDeleteConfirm, p(crm.ResWebhooks, W)),
+		auth("POST /admin/webhooks/{id}/delete", s.adminWebhookDelete, p(crm.ResWebhooks, W)),
+		auth("POST /admin/webhook-deliveries/{id}/retry", s.adminDeliveryRetry, p(crm.ResWebhooks, W)),
 	}
 }
 
