@@ -11,7 +11,27 @@ import (
 	"github.com/ecrm/ecrm/internal/store/storetest"
 )
 
-func init() { targetParts = append(targetParts, webhookTargets) }
+func init() {
+	targetParts = append(targetParts, webhookTargets)
+	pageParts = append(pageParts, webhookPageCases)
+}
+
+// webhookPageCases adds the webhook pages to the every-locale render:
+// an endpoint with a contact.created delivery in its log.
+func webhookPageCases(t *testing.T, e *env, fx fixture) []pageCase {
+	ep, _, err := e.svc.Webhooks.CreateWebhook(sys(), crm.WebhookInput{URL: ptr("https://shop.example/hooks"), Description: ptr("Shop")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Contacts.UpdateContact(sys(), fx.contact, crm.ContactInput{Title: ptr("Countess")}); err != nil {
+		t.Fatal(err)
+	}
+	show := "/admin/webhooks/" + itoa(ep.ID)
+	return []pageCase{
+		{"admin_webhooks", "/admin/webhooks", "table.webhooks tbody tr td a[href='" + show + "']", 200},
+		{"admin_webhooks_show", show, "table.deliveries pre.payload", 200},
+	}
+}
 
 // webhookTargets makes a fresh endpoint with a queued ping for every
 // webhook route of the authorisation matrix.
