@@ -255,9 +255,7 @@ func (tx *Tx) resolveStage(ctx context.Context, before *crm.Deal, in *crm.DealIn
 		pid = *in.PipelineID
 	}
 	fail := func(field, key string) error {
-		var v crm.Validation
-		v.Add(field, key)
-		return v.Err()
+		return &crm.Error{Code: crm.EINVALID, Message: "validation failed", Fields: []crm.FieldError{{Field: field, Key: key}}}
 	}
 	if in.StageID != nil {
 		st, err := tx.db.stageOf(ctx, tx, *in.StageID)

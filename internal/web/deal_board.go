@@ -42,7 +42,7 @@ func (b boardPage) TotalText(ts []boardTotal) string {
 		parts[i] = b.Money(t.Amount, t.Currency)
 	}
 	if len(parts) == 0 {
-		return b.Money(0, "")
+		return "—"
 	}
 	return strings.Join(parts, " · ")
 }

@@ -1,0 +1,161 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/ecrm/ecrm/internal/crm"
+	"github.com/ecrm/ecrm/internal/store/storetest"
+)
+
+// TestBrowserDealBoard drags a card to another column of the deal board
+// in real Chromium (HTML5 drag and drop, kanban.js) and checks that the
+// move reached the database and survives a reload; then moves another
+// card with its "Move to" form alone, as a keyboard or phone user would,
+// and checks the columns scroll sideways on a phone-sized screen.
+func TestBrowserDealBoard(t *testing.T) {
+	chrome := chromiumPath(t)
+	db := storetest.Open(t, "sqlite")
+	sys := storetest.System()
+	email, pw, role := "sales@example.com", "correct horse battery", crm.RoleSales
+	if _, err := db.CreateUser(sys, crm.UserInput{Email: &email, Name: ptr("Sam Sales"), Role: &role, Password: &pw}); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := db.FindPipelines(sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stage := map[string]int64{}
+	for _, s := range ps[0].Stages {
+		stage[s.Name] = s.ID
+	}
+	var deals []*crm.Deal
+	for i, title := range []string{"Office chairs", "Standing desks", "Lamps"} {
+		d, err := db.CreateDeal(sys, crm.DealInput{Title: ptr(title), Currency: ptr("EUR"), Amount: ptr(int64(10000 * (i + 1))), StageID: ptr(stage["Qualified"])})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deals = append(deals, d)
+	}
+	srv, err := New(Config{Addr: "127.0.0.1:0", DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Shutdown(context.Background())
+	base := srv.URL()
+
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	out := artifacts(t)
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			png, err := chromedp.CaptureScreenshot()(ctx, tg)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(out, name+".png"), png, 0o644)
+		})
+	}
+	step := func(name string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			chromedp.Do(ctx, shot("failed-deal-"+name))
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	stageOf := func(id int64) string {
+		t.Helper()
+		d, err := db.FindDealByID(sys, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.StageName
+	}
+	card := func(id int64) string { return fmt.Sprintf("#deal-%d", id) }
+	inColumn := func(id int64, st string) string {
+		return fmt.Sprintf(`!!document.querySelector('section.board-col[data-stage="%d"] #deal-%d')`, stage[st], id)
+	}
+
+	step("log in",
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), email),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), pw),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)),
+	)
+	step("open the board",
+		chromedp.Navigate(base+"/deals/board"),
+		chromedp.WaitVisible(chromedp.CSS(card(deals[0].ID))),
+		shot("deal-board"),
+	)
+	target := fmt.Sprintf(`section.board-col[data-stage="%d"] ul.cards`, stage["Proposal"])
+	step("drag a card to Proposal",
+		chromedp.DragAndDrop(chromedp.CSS(card(deals[0].ID)), chromedp.CSS(target)),
+		// The server's redrawn board replaces the page's guess and says so.
+		poll(inColumn(deals[0].ID, "Proposal")+` && document.getElementById('board-status').innerText.includes('Office chairs')`),
+		shot("deal-board-dragged"),
+	)
+	if got := stageOf(deals[0].ID); got != "Proposal" {
+		t.Fatalf("after the drop the deal is in %q, want Proposal", got)
+	}
+	step("the move survives a reload",
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS(card(deals[0].ID))),
+		poll(inColumn(deals[0].ID, "Proposal")),
+	)
+	// Without the mouse: choose a stage in the card's form and press Move.
+	sel := card(deals[1].ID) + ` select[name=stage_id]`
+	step("move a card with its form",
+		chromedp.SetValue(chromedp.CSS(sel), fmt.Sprint(stage["Negotiation"])),
+		chromedp.Focus(chromedp.CSS(card(deals[1].ID)+` form.card-move button`)),
+		chromedp.KeyEvent("\r"),
+	)
+	// The form posts and the browser follows the redirect to the board;
+	// evaluating while the page is being replaced fails, so ask again.
+	moved := false
+	for i := 0; i < 40 && !moved; i++ {
+		time.Sleep(250 * time.Millisecond)
+		moved, _ = chromedp.Run(ctx, chromedp.Evaluate[bool](inColumn(deals[1].ID, "Negotiation")))
+	}
+	if !moved {
+		chromedp.Do(ctx, shot("failed-deal-form-move"))
+		t.Fatalf("after the form the board does not show the deal in Negotiation")
+	}
+	if got := stageOf(deals[1].ID); got != "Negotiation" {
+		t.Fatalf("after the form the deal is in %q, want Negotiation", got)
+	}
+	step("phone-sized board",
+		chromedp.EmulateViewport(375, 812),
+		chromedp.Navigate(base+"/deals/board?lang=fa"),
+		chromedp.WaitVisible(chromedp.CSS(card(deals[2].ID))),
+		shot("deal-board-fa-phone"),
+	)
+	scrolls, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		const cols = document.querySelector('.board-cols');
+		return cols.scrollWidth > cols.clientWidth && document.documentElement.scrollWidth <= window.innerWidth + 1;
+	})()`))
+	if err != nil || !scrolls {
+		dims, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const c = document.querySelector('.board-cols');
+			const wide = [...document.querySelectorAll('body *')].filter(e => { const r = e.getBoundingClientRect(); return (r.right > window.innerWidth + 1 || r.left < -1) && !e.closest('.board-cols'); }).slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().left) + '..' + Math.round(e.getBoundingClientRect().right));
+			return [c.scrollWidth, c.clientWidth, document.documentElement.scrollWidth, window.innerWidth].join(' ') + ' ' + wide.join('; '); })()`))
+		t.Errorf("on a phone the columns should scroll sideways inside the board, not the page (%v): board %s", err, dims)
+	}
+	t.Logf("screenshots in %s", out)
+}
