@@ -152,7 +152,6 @@ func TestPipelineSeededAndStages(t *testing.T) {
 	})
 }
 
-
 func TestDealStageMovesSetStatusAndEmit(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.System()

@@ -77,7 +77,7 @@ func TestDealFormsAndMoves(t *testing.T) {
 			continue
 		}
 		d := doc(t, rec)
-		if d.Find("[name=" + tc.field + "] ~ small.field-error, [name=" + tc.field + "] + small.field-error").Length() == 0 &&
+		if d.Find("[name="+tc.field+"] ~ small.field-error, [name="+tc.field+"] + small.field-error").Length() == 0 &&
 			d.Find("label:has([name="+tc.field+"]) small.field-error").Length() == 0 {
 			t.Errorf("%s: no field error beside %s\n%s", name, tc.field, d.Find("form").Text())
 		}

@@ -150,4 +150,3 @@ func (s *server) stageDelete(w http.ResponseWriter, r *http.Request) error {
 	_, err = s.svc.Pipelines.DeleteStage(r.Context(), p.ID, st.ID)
 	return s.pipelineDone(w, r, err)
 }
-
