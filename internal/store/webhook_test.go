@@ -396,3 +396,37 @@ func TestWebhookSecretNotExported(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookOrderEvents: a placed order emits order.created (and
+// contact.created for a new customer) in its transaction; an order that
+// cannot be served rolls back and emits nothing, not even the customer
+// it would have created.
+func TestWebhookOrderEvents(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.System()
+		ep, _ := mustWebhook(t, db, crm.WebhookInput{URL: ptr("https://shop.example/hooks")})
+		if _, err := db.CreateProduct(ctx, crm.ProductInput{SKU: ptr("TEA-1"), Name: ptr("Green tea"), Price: ptr(int64(1200)), Currency: ptr("EUR"), Stock: ptr(int64(2))}); err != nil {
+			t.Fatal(err)
+		}
+		order := func(email string, qty int64) error {
+			_, err := db.CreateOrder(ctx, crm.OrderInput{Email: ptr(email), Currency: ptr("EUR"), Lines: []crm.OrderLineInput{{SKU: "TEA-1", Quantity: qty}}})
+			return err
+		}
+		if err := order("too.many@example.com", 5); crm.ErrorCode(err) != crm.ECONFLICT {
+			t.Fatalf("order beyond stock: %v", err)
+		}
+		if got := deliveries(t, db, ep.ID); len(got) != 0 {
+			t.Fatalf("a rolled-back order left %d deliveries (%s)", len(got), got[0].Event)
+		}
+		if err := order("new.customer@example.com", 1); err != nil {
+			t.Fatal(err)
+		}
+		var events []string
+		for _, d := range deliveries(t, db, ep.ID) {
+			events = append(events, d.Event)
+		}
+		if !slices.Contains(events, crm.EventOrderCreated) || !slices.Contains(events, crm.EventContactCreated) {
+			t.Errorf("events after an order by a new customer: %v", events)
+		}
+	})
+}
