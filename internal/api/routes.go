@@ -105,6 +105,12 @@ func (s *server) routes(a huma.API) {
 	handle(s, a, op(get, "/shop-settings", "get-shop-settings", "Shop settings (the reporting currency)", ordersR), s.getShopSettings)
 	handle(s, a, op(patch, "/shop-settings", "update-shop-settings", "Change the shop currency; purchase facts are recomputed", usersW), s.updateShopSettings)
 
+	// Historical order import and the sales report (order_import.go, reports.go).
+	registerOrderImport(s, a, op(post, "/orders/import", "import-orders", "Import historical orders from a CDNOW or CSV file; returns the report",
+		crm.P(crm.ResImport, crm.Write), crm.P(crm.ResOrders, crm.Write), crm.P(crm.ResContacts, crm.Write)))
+	handle(s, a, op(get, "/reports/sales", "sales-report", "Sales figures: revenue by month, new vs returning, repeat rate, purchase gaps, top products",
+		crm.P(crm.ResReports, crm.Read)), s.salesReport)
+
 	// Sales pipeline (pipelines.go, deals.go).
 	pipelinesR, pipelinesW := crm.P(crm.ResPipelines, crm.Read), crm.P(crm.ResPipelines, crm.Write)
 	dealsR, dealsW := crm.P(crm.ResDeals, crm.Read), crm.P(crm.ResDeals, crm.Write)

@@ -1,0 +1,134 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/ecrm/ecrm/internal/crm"
+)
+
+// maxImportBody bounds an order file sent to the API: CDNOW's 69,659
+// purchases are 2 MB, a shop's history a few tens.
+const maxImportBody = 64 << 20
+
+type orderImportInput struct {
+	ContentType string `header:"Content-Type"`
+	Format      string `query:"format" enum:"csv,cdnow" default:"csv" doc:"csv: a header and one order line per row; cdnow: the CDNOW data set (customer_id yyyymmdd quantity dollars)."`
+	Encoding    string `query:"encoding" enum:"utf-8,shift_jis,windows-1256" doc:"CSV encoding; detected when left out."`
+	Map         string `query:"map" maxLength:"2000" doc:"Column mapping field=Header,… for the fields order_id, email, customer_id, date, sku, name, quantity, unit_price, currency, status, channel; unmapped fields are found by their usual header names."`
+	MinorUnits  bool   `query:"minor_units" doc:"Unit prices are integers in minor units (cents) instead of decimals in major units (12.50)."`
+	Currency    string `query:"currency" maxLength:"3" doc:"Currency of rows without a currency column (default USD)."`
+	Source      string `query:"source" maxLength:"40" doc:"System the customer_id column comes from (default csv)."`
+	NoTimeline  bool   `query:"no_timeline" doc:"Do not put the orders on the customers' timelines."`
+	RawBody     []byte `contentType:"text/csv"`
+}
+
+type orderImportOutput struct{ Body *crm.OrderImportReport }
+
+// importOrders takes the file as the body (text/csv or any other type) or
+// as the "file" part of a multipart form, and returns the report: rejected
+// lines are listed, and an order with a rejected line is not stored.
+func (s *server) importOrders(ctx context.Context, in *orderImportInput) (*orderImportOutput, error) {
+	if s.svc.OrderImports == nil {
+		return nil, crm.Errorf(crm.ENOTFOUND, "order import is not available")
+	}
+	opts := crm.OrderFileOptions{Format: in.Format, Encoding: in.Encoding, MinorUnits: in.MinorUnits, Currency: in.Currency,
+		CustomerSource: in.Source, NoTimeline: in.NoTimeline, Mapping: map[string]string{}}
+	var v crm.Validation
+	for _, pair := range strings.Split(in.Map, ",") {
+		if strings.TrimSpace(pair) == "" {
+			continue
+		}
+		field, header, ok := strings.Cut(pair, "=")
+		if !ok || strings.TrimSpace(field) == "" || strings.TrimSpace(header) == "" {
+			v.Add("map", "invalid_value")
+			break
+		}
+		opts.Mapping[strings.TrimSpace(field)] = strings.TrimSpace(header)
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	body, err := uploadedFile(in.ContentType, in.RawBody)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := s.svc.OrderImports.ImportOrders(ctx, body, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &orderImportOutput{rep}, nil
+}
+
+// uploadedFile returns the file of a multipart form's "file" part, or the
+// body itself.
+func uploadedFile(contentType string, body []byte) (io.Reader, error) {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "multipart/form-data" {
+		return bytes.NewReader(body), nil
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			var v crm.Validation
+			v.Add("file", "required")
+			return nil, v.Err()
+		}
+		if err != nil {
+			return nil, crm.Errorf(crm.EINVALID, "the multipart body cannot be read: %v", err)
+		}
+		if p.FormName() == "file" {
+			return p, nil
+		}
+	}
+}
+
+// registerOrderImport is handle for an upload: the same permission check
+// and error mapping, with a body limit for files, and the multipart form
+// documented beside the raw CSV body.
+func registerOrderImport(s *server, a huma.API, o operation) {
+	ho := o.Operation
+	ho.MaxBodyBytes = maxImportBody
+	// The body is a file, not JSON: huma must not try to decode it.
+	ho.SkipValidateBody = true
+	scopes := make([]string, len(o.perms))
+	for i, p := range o.perms {
+		scopes[i] = p.String()
+	}
+	ho.Security = []map[string][]string{{"bearer": scopes}}
+	ho.Description = "The file is the request body (text/csv), or the \"file\" part of a multipart form. " +
+		"Everything is stored in one transaction; orders whose external id was imported before are skipped. " +
+		"Unknown customers become contacts, so contacts:write is needed too.\n\nRequires scope " + strings.Join(scopes, " and ") + " (or `*`)."
+	ho.RequestBody = &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
+		"multipart/form-data": {Schema: &huma.Schema{Type: "object", Properties: map[string]*huma.Schema{
+			"file": {Type: "string", Format: "binary", Description: "the order file"}}}},
+	}}
+	ho.Errors = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestEntityTooLarge,
+		http.StatusUnprocessableEntity, http.StatusTooManyRequests, http.StatusInternalServerError}
+	ho.Middlewares = huma.Middlewares{func(ctx huma.Context, next func(huma.Context)) {
+		actor := crm.ActorFrom(ctx.Context())
+		for _, p := range o.perms {
+			if !actor.Can(p) {
+				huma.WriteErr(a, ctx, http.StatusForbidden, "")
+				return
+			}
+		}
+		next(ctx)
+	}}
+	huma.Register(a, ho, func(ctx context.Context, in *orderImportInput) (*orderImportOutput, error) {
+		out, err := s.importOrders(ctx, in)
+		if err != nil {
+			return nil, s.problem(ho.Method, ho.Path, err, "query")
+		}
+		return out, nil
+	})
+}
