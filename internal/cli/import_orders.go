@@ -23,10 +23,19 @@ func runImportOrders(ctx context.Context, env Env, args []string) error {
 	source := c.fs.String("source", "csv", "system the customer_id column comes from (external ids)")
 	enc := c.fs.String("encoding", "", "CSV encoding: utf-8, shift_jis or windows-1256 (default: detect)")
 	noTimeline := c.fs.Bool("no-timeline", false, "do not put the orders on the customers' timelines")
-	if err := c.parse(args); err != nil {
-		return err
+	// Flags may come before or after FILE (the usage puts them after).
+	var files []string
+	for {
+		if err := c.parse(args); err != nil {
+			return err
+		}
+		if c.fs.NArg() == 0 {
+			break
+		}
+		files = append(files, c.fs.Arg(0))
+		args = c.fs.Args()[1:]
 	}
-	if c.fs.NArg() != 1 {
+	if len(files) != 1 {
 		return usageError(importOrdersUsage)
 	}
 	if *format != crm.OrderFormatCSV && *format != crm.OrderFormatCDNOW {
@@ -52,9 +61,9 @@ func runImportOrders(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	f, err := os.Open(c.fs.Arg(0))
+	f, err := os.Open(files[0])
 	if err != nil {
-		return fmt.Errorf("cannot open %s: %w", c.fs.Arg(0), err)
+		return fmt.Errorf("cannot open %s: %w", files[0], err)
 	}
 	defer f.Close()
 	rep, err := db.ImportOrders(system(ctx), f, crm.OrderFileOptions{Format: *format, Encoding: *enc, Mapping: m,
