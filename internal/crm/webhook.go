@@ -38,10 +38,12 @@ func (e *WebhookEndpoint) Subscribed(event string) bool {
 
 // WebhookInput is what may be set on an endpoint; nil fields are unchanged.
 type WebhookInput struct {
-	URL         *string   `json:"url,omitempty" maxLength:"2000"`
-	Description *string   `json:"description,omitempty" maxLength:"500"`
-	Events      *[]string `json:"events,omitempty" maxItems:"50" doc:"Event types to receive, or [\"*\"] for all (the default)."`
-	Active      *bool     `json:"active,omitempty"`
+	URL         *string `json:"url,omitempty" maxLength:"2000"`
+	Description *string `json:"description,omitempty" maxLength:"500"`
+	// The enum repeats EventTypes for the OpenAPI document; a test keeps
+	// the two equal.
+	Events *[]string `json:"events,omitempty" maxItems:"50" enum:"*,contact.created,contact.updated,contact.deleted,order.created,order.status_changed,stock.low,deal.created,deal.stage_changed,deal.won,deal.lost" doc:"Event types to receive, or [\"*\"] for all (the default)."`
+	Active *bool     `json:"active,omitempty"`
 }
 
 // Delivery states. A pending delivery waits for its next attempt; the
@@ -174,4 +176,11 @@ func (r WebhookResult) OK() bool {
 type WebhookQueue interface {
 	ClaimWebhookJobs(ctx context.Context, lease time.Duration, n int) ([]*WebhookJob, error)
 	RecordWebhookResult(ctx context.Context, r WebhookResult) error
+	// PruneWebhookDeliveries deletes final deliveries (and their
+	// attempts) created before the cutoff, and returns how many.
+	PruneWebhookDeliveries(ctx context.Context, before time.Time) (int64, error)
 }
+
+// WebhookRetention is how long the delivery log keeps finished
+// deliveries: long enough to answer "did you send it?" about last month.
+const WebhookRetention = 30 * 24 * time.Hour

@@ -185,6 +185,29 @@ func (tx *Tx) noteEndpointFailure(ctx context.Context, id int64) error {
 	return nil
 }
 
+// PruneWebhookDeliveries deletes finished deliveries created before the
+// cutoff with their attempts. Pending ones stay, however old, so the
+// log never loses a message that may still go out.
+func (db *DB) PruneWebhookDeliveries(ctx context.Context, before time.Time) (int64, error) {
+	if _, err := crm.Authorize(ctx, crm.P(crm.ResWebhooks, crm.Write)); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := db.inTx(ctx, func(tx *Tx) error {
+		const old = `SELECT id FROM webhook_deliveries WHERE status <> $1 AND created_at < $2`
+		if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_attempts WHERE delivery_id IN (`+old+`)`, crm.DeliveryPending, ms(before)); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE id IN (`+old+`)`, crm.DeliveryPending, ms(before))
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
+}
+
 // cleanLogText makes an answer storable: valid UTF-8 without NUL (which
 // PostgreSQL text refuses), cut to max bytes on a character boundary.
 func cleanLogText(s string, max int) string {

@@ -430,3 +430,40 @@ func TestWebhookOrderEvents(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookPrune: finished deliveries older than the cutoff go with
+// their attempts; pending ones stay however old.
+func TestWebhookPrune(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.System()
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		e, _ := mustWebhook(t, db, crm.WebhookInput{URL: ptr("https://a.example/")})
+		done, err := db.TestWebhook(ctx, e.ID)
+		must(t, err)
+		jobs, err := db.ClaimWebhookJobs(ctx, time.Minute, 10)
+		if err != nil || len(jobs) != 1 {
+			t.Fatalf("claim: %v %v", jobs, err)
+		}
+		must(t, db.RecordWebhookResult(ctx, crm.WebhookResult{DeliveryID: done.ID, Attempt: 1, At: now, ResponseCode: 200}))
+		waiting, err := db.TestWebhook(ctx, e.ID)
+		must(t, err)
+		now = now.Add(crm.WebhookRetention + time.Hour)
+		fresh, err := db.TestWebhook(ctx, e.ID)
+		must(t, err)
+		n, err := db.PruneWebhookDeliveries(ctx, now.Add(-crm.WebhookRetention))
+		if err != nil || n != 1 {
+			t.Fatalf("pruned %d, %v; want 1", n, err)
+		}
+		var left []int64
+		for _, d := range deliveries(t, db, e.ID) {
+			left = append(left, d.ID)
+		}
+		if !slices.Equal(left, []int64{fresh.ID, waiting.ID}) {
+			t.Errorf("left %v, want %d and %d", left, fresh.ID, waiting.ID)
+		}
+		if _, err := db.FindWebhookDelivery(ctx, done.ID); crm.ErrorCode(err) != crm.ENOTFOUND {
+			t.Errorf("pruned delivery still readable: %v", err)
+		}
+	})
+}

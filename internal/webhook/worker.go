@@ -28,6 +28,9 @@ type Options struct {
 	Now func() time.Time
 	// Client replaces the guarded client (tests).
 	Client *http.Client
+	// Retention is how long finished deliveries stay in the log;
+	// crm.WebhookRetention by default.
+	Retention time.Duration
 }
 
 // Worker drains the delivery queue: it polls, claims due deliveries with
@@ -41,6 +44,7 @@ type Worker struct {
 	stop   chan struct{}
 	done   chan struct{}
 	once   sync.Once
+	pruned time.Time // when the log was last pruned
 }
 
 // NewWorker returns a worker over q; Start runs it.
@@ -59,6 +63,9 @@ func NewWorker(q crm.WebhookQueue, opt Options) *Worker {
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	if opt.Retention <= 0 {
+		opt.Retention = crm.WebhookRetention
 	}
 	w := &Worker{q: q, opt: opt, client: opt.Client, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	if w.client == nil {
@@ -80,6 +87,7 @@ func (w *Worker) Start() {
 			// In-flight requests finish even when Stop is called: their
 			// context is not the stop signal, so an attempt is recorded
 			// rather than abandoned half-sent.
+			w.prune(system())
 			for w.RunOnce(system()) == w.opt.Batch {
 				select {
 				case <-w.stop:
@@ -148,4 +156,25 @@ func (w *Worker) RunOnce(ctx context.Context) int {
 	}
 	wg.Wait()
 	return len(jobs)
+}
+
+// pruneEvery spaces the delivery log's clean-ups; every server prunes,
+// and a delete of nothing is cheap.
+const pruneEvery = time.Hour
+
+// prune deletes finished deliveries older than the retention, at most
+// once per pruneEvery.
+func (w *Worker) prune(ctx context.Context) {
+	now := w.opt.Now()
+	if now.Sub(w.pruned) < pruneEvery {
+		return
+	}
+	w.pruned = now
+	n, err := w.q.PruneWebhookDeliveries(ctx, now.Add(-w.opt.Retention))
+	switch {
+	case err != nil:
+		w.opt.Logger.Error("webhook log prune failed", "err", err)
+	case n > 0:
+		w.opt.Logger.Info("webhook log pruned", "deliveries", n)
+	}
 }
