@@ -3,6 +3,7 @@
 //
 //	go run ./bench -contacts 1000000                      # SQLite
 //	go run ./bench -contacts 1000000 -db postgres://…     # PostgreSQL
+//	go run ./bench -orders 20s [-db postgres://…]         # order placement
 //
 // It builds the real binary, generates a deterministic CSV with
 // internal/demo, times `ecrm import`, then runs `ecrm serve` as a
@@ -39,7 +40,15 @@ func main() {
 	work := flag.String("work", filepath.Join(os.TempDir(), "ecrm-bench"), "work directory (CSV and SQLite file)")
 	duration := flag.Duration("load", 10*time.Second, "duration of the GET-by-id load test")
 	workers := flag.Int("workers", 8, "concurrent clients in the load test")
+	orders := flag.Duration("orders", 0, "instead of the contact benchmarks, place orders through the API for this long")
 	flag.Parse()
+	if *orders > 0 {
+		if err := runOrders(*dsn, *work, *orders, *workers); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*contacts, *dsn, *work, *duration, *workers); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)

@@ -37,8 +37,9 @@ type DB struct {
 	// PasswordCost lets tests use cheap argon2 parameters.
 	PasswordCost PasswordParams
 
-	keys  keyCache
-	stmts stmtCache
+	keys   keyCache
+	stmts  stmtCache
+	wstmts writeStmts
 }
 
 // Engine names the database engine: "sqlite" or "postgres".
@@ -133,6 +134,7 @@ func open(ctx context.Context, dsn string) (*DB, error) {
 func (db *DB) Close() error {
 	var errs []error
 	db.closeStmts()
+	db.closeWriteStmts()
 	if db.write != nil {
 		errs = append(errs, db.write.Close())
 	}
@@ -177,6 +179,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return err
 	}
+	defer db.prepareWanted(ctx)
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
 		return db.mapErr(err)

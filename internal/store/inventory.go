@@ -18,6 +18,7 @@ type move struct {
 	qty       int64
 	orderID   *int64
 	note      string
+	lowStock  int64 // the product's threshold (0: off), for the stock.low event on decreases
 }
 
 // errShort is returned by book when a reservation or adjustment would take
@@ -34,45 +35,56 @@ func (e *errShort) Error() string { return fmt.Sprintf("only %d available", e.av
 // stock_levels is the last line behind it. It returns the level after.
 func (tx *Tx) book(ctx context.Context, a *crm.Actor, m move) (*crm.StockLevel, error) {
 	onHand, reserved := crm.MovementEffect(m.kind, m.qty)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO stock_levels (product_id, location, on_hand, reserved, updated_at)
-		VALUES ($1, $2, 0, 0, $3) ON CONFLICT (product_id, location) DO NOTHING`, m.productID, m.location, ms(tx.now)); err != nil {
-		return nil, err
-	}
 	// Available (on_hand − reserved) may only fall while it stays at or
 	// above zero, and reserved never goes below zero.
 	query := `UPDATE stock_levels SET on_hand = on_hand + $1, reserved = reserved + $2, updated_at = $3
 		WHERE product_id = $4 AND location = $5 AND reserved + $2 >= 0`
 	args := []any{onHand, reserved, ms(tx.now), m.productID, m.location}
-	if fall := reserved - onHand; fall > 0 {
+	fall := reserved - onHand
+	if fall > 0 {
 		query += ` AND on_hand - reserved >= $6`
 		args = append(args, fall)
 	}
-	res, err := tx.ExecContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		lv, err := tx.level(ctx, m.productID, m.location)
+	lv := crm.StockLevel{ProductID: m.productID, Location: m.location}
+	err := tx.QueryRowContext(ctx, query+` RETURNING on_hand, reserved`, args...).Scan(&lv.OnHand, &lv.Reserved)
+	if err == sql.ErrNoRows {
+		cur, err := tx.level(ctx, m.productID, m.location)
 		if err != nil {
 			return nil, err
 		}
-		return nil, &errShort{available: lv.Available}
+		if cur.Exists || fall > 0 || onHand < 0 || reserved < 0 {
+			return nil, &errShort{available: cur.Available}
+		}
+		// The first movement at a location creates its level; only
+		// increases get here, so a concurrent first booking just adds up.
+		if err := tx.QueryRowContext(ctx, `INSERT INTO stock_levels (product_id, location, on_hand, reserved, updated_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (product_id, location) DO UPDATE SET on_hand = stock_levels.on_hand + excluded.on_hand,
+				reserved = stock_levels.reserved + excluded.reserved, updated_at = excluded.updated_at
+			RETURNING on_hand, reserved`, m.productID, m.location, onHand, reserved, ms(tx.now)).Scan(&lv.OnHand, &lv.Reserved); err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
 	}
+	lv.Available = lv.OnHand - lv.Reserved
 	if _, err := tx.ExecContext(ctx, `INSERT INTO stock_movements (product_id, location, kind, quantity, order_id, note, actor, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, m.productID, m.location, m.kind, m.qty, nullID(m.orderID), m.note, a.Label(), ms(tx.now)); err != nil {
 		return nil, err
 	}
-	lv, err := tx.level(ctx, m.productID, m.location)
+	if fall <= 0 || m.lowStock == 0 {
+		return &lv, nil
+	}
+	// stock.low fires when available crosses the threshold downwards.
+	full, err := tx.level(ctx, m.productID, m.location)
 	if err != nil {
 		return nil, err
 	}
-	// stock.low fires when available crosses the threshold downwards.
-	if lv.LowStock > 0 && lv.Available <= lv.LowStock && lv.Available+onHand-reserved > lv.LowStock {
-		if err := tx.emit(ctx, crm.EventStockLow, lv); err != nil {
+	if full.LowStock > 0 && full.Available <= full.LowStock && full.Available+fall > full.LowStock {
+		if err := tx.emit(ctx, crm.EventStockLow, &full.StockLevel); err != nil {
 			return nil, err
 		}
 	}
-	return lv, nil
+	return &full.StockLevel, nil
 }
 
 type levelCursor struct {
@@ -96,13 +108,23 @@ func scanLevel(row interface{ Scan(...any) error }) (*crm.StockLevel, error) {
 	return &l, nil
 }
 
-func (tx *Tx) level(ctx context.Context, productID int64, location string) (*crm.StockLevel, error) {
+// levelRow is a stock level read inside a transaction; Exists is false
+// when nothing was ever booked at the location.
+type levelRow struct {
+	crm.StockLevel
+	Exists bool
+}
+
+func (tx *Tx) level(ctx context.Context, productID int64, location string) (*levelRow, error) {
 	l, err := scanLevel(tx.QueryRowContext(ctx, `SELECT `+levelCols+` FROM stock_levels s JOIN products p ON p.id = s.product_id
 		WHERE s.product_id = $1 AND s.location = $2`, productID, location))
 	if err == sql.ErrNoRows {
-		return &crm.StockLevel{ProductID: productID, Location: location}, nil
+		return &levelRow{StockLevel: crm.StockLevel{ProductID: productID, Location: location}}, nil
 	}
-	return l, err
+	if err != nil {
+		return nil, err
+	}
+	return &levelRow{StockLevel: *l, Exists: true}, nil
 }
 
 // FindStockLevels lists stock per product and location by SKU.
@@ -234,7 +256,7 @@ func (db *DB) CreateMovement(ctx context.Context, in crm.MovementInput) (*crm.St
 	}
 	var id int64
 	err = db.inTx(ctx, func(tx *Tx) error {
-		lv, err := tx.book(ctx, a, move{productID: p.ID, location: *in.Location, kind: *in.Kind, qty: *in.Quantity, note: note})
+		lv, err := tx.book(ctx, a, move{productID: p.ID, location: *in.Location, kind: *in.Kind, qty: *in.Quantity, note: note, lowStock: p.LowStock})
 		var short *errShort
 		if asShort(err, &short) {
 			return &crm.Error{Code: crm.ECONFLICT, Message: fmt.Sprintf("only %d of %s are available at %s", short.available, p.SKU, *in.Location),

@@ -53,7 +53,14 @@ func (db *DB) findOrder(ctx context.Context, q queryer, a *crm.Actor, id int64) 
 	lq := &listQuery{d: db.dialect}
 	lq.add("o.id = " + lq.arg(id))
 	ownOrderCond(lq, a)
-	o, err := scanOrder(q.QueryRowContext(ctx, `SELECT `+orderCols+orderFrom+` WHERE `+lq.sql(), lq.args...))
+	query := `SELECT ` + orderCols + orderFrom + ` WHERE ` + lq.sql()
+	var row *sql.Row
+	if q == db.read {
+		row = db.readRow(ctx, query, lq.args...)
+	} else {
+		row = q.QueryRowContext(ctx, query, lq.args...)
+	}
+	o, err := scanOrder(row)
 	if err == sql.ErrNoRows {
 		return nil, crm.Errorf(crm.ENOTFOUND, "order %d not found", id)
 	}
@@ -72,13 +79,20 @@ func (db *DB) orderDetails(ctx context.Context, q queryer, orders []*crm.Order) 
 		return nil
 	}
 	byID := make(map[int64]*crm.Order, len(orders))
-	ids := make([]string, len(orders))
+	marks := make([]string, len(orders))
+	args := make([]any, len(orders))
 	for i, o := range orders {
 		byID[o.ID] = o
-		ids[i] = strconv.FormatInt(o.ID, 10) // integers from our own rows, not request text
+		marks[i], args[i] = ph(i+1), o.ID
 	}
-	in := strings.Join(ids, ", ")
-	rows, err := q.QueryContext(ctx, `SELECT order_id, id, product_id, sku, name, quantity, unit_price, discount, tax_rate_bp, tax, total, options, location
+	in := strings.Join(marks, ", ")
+	query := func(q queryer, text string) (*sql.Rows, error) {
+		if q == db.read {
+			return db.readRows(ctx, text, args...)
+		}
+		return q.QueryContext(ctx, text, args...)
+	}
+	rows, err := query(q, `SELECT order_id, id, product_id, sku, name, quantity, unit_price, discount, tax_rate_bp, tax, total, options, location
 		FROM order_lines WHERE order_id IN (`+in+`) ORDER BY order_id, position`)
 	if err != nil {
 		return db.mapErr(err)
@@ -101,7 +115,7 @@ func (db *DB) orderDetails(ctx context.Context, q queryer, orders []*crm.Order) 
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	rows, err = q.QueryContext(ctx, `SELECT order_id, status, note, carrier, tracking_number, actor, at FROM order_events WHERE order_id IN (`+in+`) ORDER BY order_id, id`)
+	rows, err = query(q, `SELECT order_id, status, note, carrier, tracking_number, actor, at FROM order_events WHERE order_id IN (`+in+`) ORDER BY order_id, id`)
 	if err != nil {
 		return db.mapErr(err)
 	}

@@ -18,8 +18,9 @@ const maxOrderTotal = 1_000_000_000_000_000
 // pricedLine is an order line with its product and computed amounts.
 type pricedLine struct {
 	crm.OrderLine
-	index int // position in the request, for error fields
-	gross int64
+	index    int // position in the request, for error fields
+	gross    int64
+	lowStock int64 // the product's threshold, for the stock.low event
 }
 
 // CreateOrder places an order: the customer is found or created, every
@@ -44,7 +45,8 @@ func (db *DB) CreateOrder(ctx context.Context, in crm.OrderInput) (*crm.Order, e
 	if err != nil {
 		return nil, err
 	}
-	return db.findOrder(ctx, db.write, crm.SystemActor, id)
+	// A read after the commit sees it, on the read pool's prepared statements.
+	return db.findOrder(ctx, db.read, crm.SystemActor, id)
 }
 
 func (tx *Tx) createOrder(ctx context.Context, a *crm.Actor, in *crm.OrderInput) (int64, error) {
@@ -72,6 +74,9 @@ func (tx *Tx) createOrder(ctx context.Context, a *crm.Actor, in *crm.OrderInput)
 		return 0, err
 	}
 	o.ContactID = &contactID
+	if err := tx.chooseLocations(ctx, lines); err != nil {
+		return 0, err
+	}
 	if err := tx.QueryRowContext(ctx, `INSERT INTO orders (contact_id, status, channel, currency, external_id, subtotal, discount, tax, total,
 		note, deal_id, placed_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
 		contactID, o.Status, o.Channel, o.Currency, o.ExternalID, o.Subtotal, o.Discount, o.Tax, o.Total,
@@ -130,7 +135,7 @@ func (tx *Tx) priceLines(ctx context.Context, in *crm.OrderInput) ([]pricedLine,
 			continue
 		}
 		pid := p.ID
-		l := pricedLine{index: i, gross: unit * li.Quantity, OrderLine: crm.OrderLine{ProductID: &pid, SKU: p.SKU, Name: p.Name,
+		l := pricedLine{index: i, gross: unit * li.Quantity, lowStock: p.LowStock, OrderLine: crm.OrderLine{ProductID: &pid, SKU: p.SKU, Name: p.Name,
 			Quantity: li.Quantity, UnitPrice: unit, TaxRateBP: p.TaxRateBP, Options: attrs, Location: li.Location}}
 		out = append(out, l)
 	}
@@ -205,8 +210,8 @@ func amountTooLarge() error {
 // orderCustomer finds the order's contact, or creates one from the email.
 func (tx *Tx) orderCustomer(ctx context.Context, a *crm.Actor, in *crm.OrderInput) (int64, error) {
 	if in.ContactID != nil {
-		if _, err := tx.db.findContact(ctx, tx, a, *in.ContactID); err != nil {
-			return 0, invalidRef(err, true)
+		if err := tx.visibleContact(ctx, a, *in.ContactID); err != nil {
+			return 0, err
 		}
 		return *in.ContactID, nil
 	}
@@ -214,10 +219,7 @@ func (tx *Tx) orderCustomer(ctx context.Context, a *crm.Actor, in *crm.OrderInpu
 	var id int64
 	err := tx.QueryRowContext(ctx, `SELECT contact_id FROM contact_emails WHERE email = $1 ORDER BY contact_id LIMIT 1`, email).Scan(&id)
 	if err == nil {
-		if _, err := tx.db.findContact(ctx, tx, a, id); err != nil {
-			return 0, invalidRef(err, true)
-		}
-		return id, nil
+		return id, tx.visibleContact(ctx, a, id)
 	}
 	if err != sql.ErrNoRows {
 		return 0, err
@@ -237,10 +239,38 @@ func (tx *Tx) orderCustomer(ctx context.Context, a *crm.Actor, in *crm.OrderInpu
 	return c.ID, tx.emit(ctx, crm.EventContactCreated, &c)
 }
 
+// chooseLocations gives a line without a location the location with the
+// most available (one read per line; most shops have one location).
+func (tx *Tx) chooseLocations(ctx context.Context, lines []pricedLine) error {
+	for i := range lines {
+		if lines[i].Location != "" {
+			continue
+		}
+		loc := crm.DefaultLocation
+		err := tx.QueryRowContext(ctx, `SELECT location FROM stock_levels WHERE product_id = $1 ORDER BY on_hand - reserved DESC, location LIMIT 1`,
+			*lines[i].ProductID).Scan(&loc)
+		if err != nil && err != sql.ErrNoRows {
+			return err
+		}
+		lines[i].Location = loc
+	}
+	return nil
+}
+
+// visibleContact checks the order's customer exists and, for own-only
+// actors, is theirs: one primary-key read instead of the whole contact.
+func (tx *Tx) visibleContact(ctx context.Context, a *crm.Actor, id int64) error {
+	var owner sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT owner_id FROM contacts WHERE id = $1`, id).Scan(&owner)
+	if err == sql.ErrNoRows || (err == nil && a.Restricted() && (!owner.Valid || owner.Int64 != a.UserID)) {
+		return invalidRef(crm.Errorf(crm.ENOTFOUND, "contact %d not found", id), true)
+	}
+	return err
+}
+
 // reserve books a reservation per line, in product order so that two
 // orders for the same products lock rows in the same order (no deadlock
-// on PostgreSQL). A line without a location takes the location with the
-// most available.
+// on PostgreSQL).
 func (tx *Tx) reserve(ctx context.Context, a *crm.Actor, orderID int64, lines []pricedLine) error {
 	order := make([]int, len(lines))
 	for i := range order {
@@ -249,19 +279,8 @@ func (tx *Tx) reserve(ctx context.Context, a *crm.Actor, orderID int64, lines []
 	slices.SortFunc(order, func(x, y int) int { return int(*lines[x].ProductID - *lines[y].ProductID) })
 	for _, i := range order {
 		l := &lines[i]
-		if l.Location == "" {
-			loc := crm.DefaultLocation
-			err := tx.QueryRowContext(ctx, `SELECT location FROM stock_levels WHERE product_id = $1 ORDER BY on_hand - reserved DESC, location LIMIT 1`,
-				*l.ProductID).Scan(&loc)
-			if err != nil && err != sql.ErrNoRows {
-				return err
-			}
-			l.Location = loc
-			if _, err := tx.ExecContext(ctx, `UPDATE order_lines SET location = $1 WHERE order_id = $2 AND position = $3`, loc, orderID, i); err != nil {
-				return err
-			}
-		}
-		_, err := tx.book(ctx, a, move{productID: *l.ProductID, location: l.Location, kind: crm.MoveReservation, qty: l.Quantity, orderID: &orderID})
+		_, err := tx.book(ctx, a, move{productID: *l.ProductID, location: l.Location, kind: crm.MoveReservation, qty: l.Quantity,
+			orderID: &orderID, lowStock: l.lowStock})
 		var short *errShort
 		if asShort(err, &short) {
 			return &crm.Error{Code: crm.ECONFLICT,
