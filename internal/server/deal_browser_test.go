@@ -44,6 +44,21 @@ func TestBrowserDealBoard(t *testing.T) {
 		}
 		deals = append(deals, d)
 	}
+	sku := "CHAIR-01"
+	if _, err := db.CreateProduct(sys, crm.ProductInput{SKU: &sku, Name: ptr("Ergonomic chair"), Price: ptr(int64(24900)), Currency: ptr("EUR"),
+		Stock: ptr(int64(20)), TaxRateBP: ptr(1900)}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.CreateContact(sys, crm.ContactInput{FirstName: ptr("Shirin"), LastName: ptr("Golestani"), Email: ptr("shirin@example.com"), City: ptr("Tehran")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	quoted, err := db.CreateDeal(sys, crm.DealInput{Title: ptr("Chairs for the Tehran office"), Currency: ptr("EUR"), ContactID: &c.ID,
+		ExpectedClose: ptr(time.Now().AddDate(0, 1, 0).Format(time.DateOnly)), StageID: ptr(stage["Negotiation"]),
+		Lines: &[]crm.DealLineInput{{SKU: sku, Quantity: 12, Discount: 5000}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv, err := New(Config{Addr: "127.0.0.1:0", DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -141,6 +156,17 @@ func TestBrowserDealBoard(t *testing.T) {
 	if got := stageOf(deals[1].ID); got != "Negotiation" {
 		t.Fatalf("after the form the deal is in %q, want Negotiation", got)
 	}
+	step("deal, quote and forecast pages",
+		chromedp.Navigate(fmt.Sprintf("%s/deals/%d", base, quoted.ID)),
+		chromedp.WaitVisible(chromedp.CSS(`ol.history`)),
+		shot("deal-page"),
+		chromedp.Navigate(fmt.Sprintf("%s/deals/%d/quote", base, quoted.ID)),
+		chromedp.WaitVisible(chromedp.CSS(`article.quote`)),
+		shot("deal-quote"),
+		chromedp.Navigate(base+"/deals/forecast?lang=fa"),
+		chromedp.WaitVisible(chromedp.CSS(`figure.chart svg`)),
+		shot("deal-forecast-fa"),
+	)
 	step("phone-sized board",
 		chromedp.EmulateViewport(375, 812),
 		chromedp.Navigate(base+"/deals/board?lang=fa"),

@@ -34,45 +34,68 @@ func monthLabel(l *i18n.Locale, month string) string {
 // month as a grouped bar chart in SVG, written here so it needs no script
 // and its text is the reader's language and digits. Right-to-left readers
 // get the months running right to left.
-func forecastChart(l *i18n.Locale, rows []crm.ForecastRow, currency string) template.HTML {
-	var months []crm.ForecastRow
+func forecastChart(l *i18n.Locale, rows []crm.ForecastRow, currency, from, to string) template.HTML {
+	// Every month of the range gets a slot, empty or not, so the chart
+	// reads as a time line.
+	byMonth := map[string]crm.ForecastRow{}
 	var top int64
 	for _, r := range rows {
 		if r.Currency != currency || r.Month == "" {
 			continue
 		}
-		months = append(months, r)
+		byMonth[r.Month] = r
 		top = max(top, r.Weighted, r.Won)
 	}
-	if len(months) == 0 {
+	start, err1 := time.Parse("2006-01", from)
+	end, err2 := time.Parse("2006-01", to)
+	if err1 != nil || err2 != nil || len(byMonth) == 0 {
 		return ""
 	}
-	const (
-		height, plotTop, plotBottom = 260, 20, 200
-		left, slot, bar             = 90, 64, 22
-	)
-	width := left + slot*len(months) + 20
-	if top == 0 {
-		top = 1
+	var months []crm.ForecastRow
+	for m := start; !m.After(end) && len(months) < 36; m = m.AddDate(0, 1, 0) {
+		r := byMonth[m.Format("2006-01")]
+		r.Month = m.Format("2006-01")
+		months = append(months, r)
 	}
-	scale := func(v int64) int { return int(float64(v) / float64(top) * (plotBottom - plotTop)) }
+	const (
+		height, plotTop, plotBottom = 250, 24, 200
+		margin, slot, bar           = 130, 56, 20
+	)
+	width := margin + slot*len(months) + 16
+	rtl := l.Dir() == "rtl"
+	// The value axis stands on the reader's starting side. The drawing is
+	// left to right (direction="ltr"), so anchors mean the same in both.
+	axisX, anchor := margin-6, "end"
+	plotLeft := margin
+	if rtl {
+		plotLeft, axisX, anchor = 16, 16+slot*len(months)+6, "start"
+	}
+	scale := func(v int64) int {
+		if top == 0 {
+			return 0
+		}
+		return int(float64(v) / float64(top) * (plotBottom - plotTop))
+	}
 	esc := template.HTMLEscapeString
-	title := l.T("deals.forecast.chart", currency)
+	id := "chart-" + esc(currency)
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="chart-%s-title">`,
-		width, height, width, height, esc(currency))
-	fmt.Fprintf(&b, `<title id="chart-%s-title">%s</title>`, esc(currency), esc(title))
-	// Axis and the top value, so bar heights can be read.
-	fmt.Fprintf(&b, `<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>`, left-4, plotBottom, width-10, plotBottom)
-	fmt.Fprintf(&b, `<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>`, left-4, plotTop, left-4, plotBottom)
-	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`, left-8, plotTop+4, esc(moneyText(l, top, currency)))
-	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`, left-8, plotBottom, esc(l.Number(0)))
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" width="%d" height="%d" direction="ltr" role="img" aria-labelledby="%s-title">`,
+		width, height, width, height, id)
+	fmt.Fprintf(&b, `<title id="%s-title">%s</title>`, id, esc(l.T("deals.forecast.chart", currency)))
+	fmt.Fprintf(&b, `<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>`, plotLeft, plotBottom, plotLeft+slot*len(months), plotBottom)
+	fmt.Fprintf(&b, `<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>`, axisX, plotTop, axisX, plotBottom)
+	labelX := axisX - 4
+	if rtl {
+		labelX = axisX + 4
+	}
+	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="%s">%s</text>`, labelX, plotTop+4, anchor, esc(moneyText(l, top, currency)))
+	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="%s">%s</text>`, labelX, plotBottom, anchor, esc(l.Number(0)))
 	for i, r := range months {
 		pos := i
-		if l.Dir() == "rtl" {
+		if rtl {
 			pos = len(months) - 1 - i
 		}
-		x := left + pos*slot + (slot-2*bar)/2
+		x := plotLeft + pos*slot + (slot-2*bar)/2
 		label := monthLabel(l, r.Month)
 		for j, v := range []struct {
 			class, name string

@@ -58,7 +58,7 @@ func (s *server) dealForecast(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.F = fc
 	for _, cur := range fc.Currency {
-		p.Charts = append(p.Charts, forecastChartData{cur, forecastChart(v.L, fc.ByMonth, cur)})
+		p.Charts = append(p.Charts, forecastChartData{cur, forecastChart(v.L, fc.ByMonth, cur, fc.From, fc.To)})
 	}
 	if p.Pipelines, err = s.svc.Pipelines.FindPipelines(ctx); err != nil {
 		return err

@@ -1,11 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/ecrm/ecrm/internal/crm"
 )
@@ -16,6 +19,33 @@ type dealFormPage struct {
 	Pipelines []*crm.Pipeline
 	Users     []*crm.User
 	CanAssign bool
+	v         *view
+	srv       *server
+}
+
+// The form lives in templates/deal_parts/form.html, outside the page
+// sets, so the form page and the deal page show the same form.
+var (
+	dealFormOnce sync.Once
+	dealFormTmpl *template.Template
+	dealFormErr  error
+)
+
+// FormHTML renders the form with the view's values and errors as they are
+// when the page is written (after redisplay has added the errors).
+func (p dealFormPage) FormHTML() (template.HTML, error) {
+	dealFormOnce.Do(func() {
+		dealFormTmpl, dealFormErr = template.New("form.html").Funcs(funcs(p.srv.assets)).
+			ParseFS(templateFS, "templates/partials.html", "templates/deal_parts/form.html")
+	})
+	if dealFormErr != nil {
+		return "", dealFormErr
+	}
+	var buf bytes.Buffer
+	if err := dealFormTmpl.ExecuteTemplate(&buf, "deal-form", p.v); err != nil {
+		return "", err
+	}
+	return template.HTML(buf.String()), nil
 }
 
 // dealValues fills the form from a deal; amounts are in major units.
@@ -165,6 +195,7 @@ func (s *server) dealFormView(r *http.Request, d *crm.Deal, vals url.Values) (*v
 		v.Title = v.L.T("deals.edit_title", d.Title)
 	}
 	v.Form = newForm(vals)
+	p.v, p.srv = v, s
 	v.Data = p
 	return v, nil
 }

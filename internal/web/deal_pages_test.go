@@ -120,6 +120,7 @@ func TestDealPagesRenderInEveryLocale(t *testing.T) {
 		{"/deals/board", "section.board-col[data-stage] li.deal-card[draggable=true] form.card-move select[name=stage_id]"},
 		{"/deals/forecast", "figure.chart svg rect.bar-weighted"},
 		{"/deals/" + id, "ol.history li"},
+		{"/deals/" + id, "details.edit-deal form.deal-form[action='/deals/" + id + "'] textarea[name=lines]"},
 		{"/deals/" + id + "/edit", "textarea[name=lines]"},
 		{"/deals/new?contact_id=" + itoa(fx.contact), "input[name=contact_id][value='" + itoa(fx.contact) + "']"},
 		{"/deals/" + id + "/delete", "form[action='/deals/" + id + "/delete']"},

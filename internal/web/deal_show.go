@@ -15,6 +15,8 @@ type dealPage struct {
 	Deal     *crm.Deal
 	Pipeline *crm.Pipeline
 	Return   string
+	// Edit is the edit form, for readers who may change the deal.
+	Edit *dealFormPage
 }
 
 func (s *server) pathDeal(r *http.Request) (*crm.Deal, error) {
@@ -39,7 +41,16 @@ func (s *server) dealShow(w http.ResponseWriter, r *http.Request) error {
 	if o, err := strconv.ParseInt(r.URL.Query().Get("order"), 10, 64); err == nil && o > 0 {
 		v.Message = v.L.T("deals.quote.accepted", o)
 	}
-	v.Data = dealPage{dealFmt: s.dealFmt(r), Deal: d, Pipeline: p, Return: "/deals/" + strconv.FormatInt(d.ID, 10)}
+	dp := dealPage{dealFmt: s.dealFmt(r), Deal: d, Pipeline: p, Return: "/deals/" + strconv.FormatInt(d.ID, 10)}
+	if stateOf(r).actor.Can(crm.P(crm.ResDeals, crm.Write)) {
+		fv, err := s.dealFormView(r, d, dealValues(d))
+		if err != nil {
+			return err
+		}
+		fp := fv.Data.(dealFormPage)
+		dp.Edit = &fp
+	}
+	v.Data = dp
 	return s.ok(w, r, "deal", v)
 }
 
