@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -163,6 +164,24 @@ func TestBrowserDealBoard(t *testing.T) {
 		chromedp.Navigate(fmt.Sprintf("%s/deals/%d/quote", base, quoted.ID)),
 		chromedp.WaitVisible(chromedp.CSS(`article.quote`)),
 		shot("deal-quote"),
+	)
+	// Printed, the quote is one A4 page without the console around it.
+	hidesNav, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`[...document.styleSheets].some(s => [...s.cssRules].some(r =>
+		r.media && r.media.mediaText.includes('print') && [...r.cssRules].some(x => (x.selectorText || '').includes('header.site') && x.style.display === 'none')))`))
+	if err != nil || !hidesNav {
+		t.Errorf("the quote page has no print rule hiding the console's header (%v)", err)
+	}
+	pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(chromedp.PDFPaper(chromedp.PaperA4)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "deal-quote.pdf"), pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if pages := regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf, -1); len(pages) != 1 {
+		t.Errorf("the printed quote has %d pages, want 1", len(pages))
+	}
+	step("forecast page",
 		chromedp.Navigate(base+"/deals/forecast?lang=fa"),
 		chromedp.WaitVisible(chromedp.CSS(`figure.chart svg`)),
 		shot("deal-forecast-fa"),
