@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"io"
 	"slices"
 	"strconv"
 	"testing"
@@ -290,4 +291,46 @@ func mustFind(t *testing.T, db *store.DB) crm.Page[*crm.Deal] {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestRestoreReplacesSeedPipeline: a new database holds only the seeded
+// pipeline, which counts as empty for a restore and gives way to the
+// pipelines of the export.
+func TestRestoreReplacesSeedPipeline(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.System()
+		if empty, err := db.Empty(ctx); err != nil || !empty {
+			t.Fatalf("fresh database Empty = %v, %v; the seed pipeline must not count", empty, err)
+		}
+		rows := func(vals ...[]any) func() ([]any, error) {
+			i := 0
+			return func() ([]any, error) {
+				if i == len(vals) {
+					return nil, io.EOF
+				}
+				i++
+				return vals[i-1], nil
+			}
+		}
+		if err := db.RestoreTable(ctx, "pipelines", []string{"id", "name", "position", "created_at", "updated_at"},
+			rows([]any{int64(7), "Imported", int64(0), int64(1700000000000), int64(1700000000000)})); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RestoreTable(ctx, "pipeline_stages", []string{"id", "pipeline_id", "name", "position", "probability", "kind"},
+			rows([]any{int64(70), int64(7), "Call", int64(0), int64(25), "open"})); err != nil {
+			t.Fatal(err)
+		}
+		ps, err := db.FindPipelines(ctx)
+		if err != nil || len(ps) != 1 || ps[0].Name != "Imported" || len(ps[0].Stages) != 1 {
+			t.Fatalf("after restore = %+v, %v", ps, err)
+		}
+		// New rows continue after the restored ids.
+		p, err := db.CreatePipeline(ctx, crm.PipelineInput{Name: ptr("After")})
+		if err != nil || p.ID <= 7 {
+			t.Fatalf("new pipeline after restore = %+v, %v", p, err)
+		}
+		if empty, _ := db.Empty(ctx); empty {
+			t.Errorf("a database with edited pipelines counts as empty")
+		}
+	})
 }
