@@ -13,7 +13,37 @@ import (
 	"github.com/ecrm/ecrm/internal/store/storetest"
 )
 
-func init() { targetParts = append(targetParts, dealTargets) }
+func init() {
+	targetParts = append(targetParts, dealTargets)
+	pageParts = append(pageParts, dealPageCases)
+}
+
+// dealPageCases adds the deal pages to the shared locale test: a deal
+// with a product line on the fixture's contact, in the seeded pipeline.
+func dealPageCases(t *testing.T, e *env, fx fixture) []pageCase {
+	ctx := sys()
+	sku := "DEALPAGE-1"
+	if _, err := e.svc.Products.CreateProduct(ctx, crm.ProductInput{SKU: &sku, Name: ptr("Desk"), Price: ptr(int64(40000)),
+		Currency: ptr("EUR"), Stock: ptr(int64(3)), TaxRateBP: ptr(900)}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.svc.Deals.CreateDeal(ctx, crm.DealInput{Title: ptr("Desks for Acme"), Currency: ptr("EUR"), ContactID: &fx.contact,
+		CompanyID: &fx.company, ExpectedClose: ptr(e.svc.Now().AddDate(0, 2, 0).Format(time.DateOnly)),
+		Lines: &[]crm.DealLineInput{{SKU: sku, Quantity: 2}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := itoa(d.ID)
+	return []pageCase{
+		{"deals", "/deals?sort=-amount", "table.deals tbody tr td a[href='/deals/" + id + "']", 200},
+		{"deal_board", "/deals/board", "li.deal-card#deal-" + id + " form.card-move", 200},
+		{"deal_forecast", "/deals/forecast", "figure.chart svg rect.bar-weighted", 200},
+		{"deal", "/deals/" + id, "ol.history li", 200},
+		{"deal_form", "/deals/" + id + "/edit", "textarea[name=lines]", 200},
+		{"quote", "/deals/" + id + "/quote", "article.quote tfoot", 200},
+		{"pipelines", "/pipelines", "form.stage-row", 200},
+	}
+}
 
 // dealTargets makes, per request, the records a deal or pipeline route
 // needs: a deal with a contact and a product in stock (so a quote can be
