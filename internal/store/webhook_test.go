@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -464,6 +465,68 @@ func TestWebhookPrune(t *testing.T) {
 		}
 		if _, err := db.FindWebhookDelivery(ctx, done.ID); crm.ErrorCode(err) != crm.ENOTFOUND {
 			t.Errorf("pruned delivery still readable: %v", err)
+		}
+	})
+}
+
+// TestWebhookRestoreWaitsForRotation: an export holds no secrets, so a
+// restored endpoint has none; its deliveries wait, and nothing new is
+// queued for it, until an admin rotates the secret.
+func TestWebhookRestoreWaitsForRotation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, src *store.DB) {
+		ctx := storetest.System()
+		e, _ := mustWebhook(t, src, crm.WebhookInput{URL: ptr("https://a.example/")})
+		ping, err := src.TestWebhook(ctx, e.ID)
+		must(t, err)
+		rows := map[string][][]any{}
+		var tables []store.DumpTable
+		err = src.DumpTables(ctx, func(tab store.DumpTable, each func(yield func([]any) error) error) error {
+			return each(func(vals []any) error {
+				if strings.HasPrefix(tab.Name, "webhook_") {
+					if len(rows[tab.Name]) == 0 {
+						tables = append(tables, tab)
+					}
+					rows[tab.Name] = append(rows[tab.Name], slices.Clone(vals))
+				}
+				return nil
+			})
+		})
+		must(t, err)
+		dst := storetest.Open(t, src.Engine())
+		for _, tab := range tables {
+			var names []string
+			for _, c := range tab.Columns {
+				names = append(names, c.Name)
+			}
+			left := rows[tab.Name]
+			must(t, dst.RestoreTable(ctx, tab.Name, names, func() ([]any, error) {
+				if len(left) == 0 {
+					return nil, io.EOF
+				}
+				r := left[0]
+				left = left[1:]
+				return r, nil
+			}))
+		}
+		got, err := dst.FindWebhookByID(ctx, e.ID)
+		if err != nil || got.HasSecret || !got.Active {
+			t.Fatalf("restored endpoint %+v, %v", got, err)
+		}
+		if jobs, _ := dst.ClaimWebhookJobs(ctx, time.Minute, 10); len(jobs) != 0 {
+			t.Errorf("a delivery went out without a secret")
+		}
+		if _, err := dst.TestWebhook(ctx, e.ID); crm.ErrorCode(err) != crm.ECONFLICT {
+			t.Errorf("ping without a secret: %v", err)
+		}
+		mustContact(t, ctx, dst, crm.ContactInput{FirstName: ptr("After")})
+		if n := len(deliveries(t, dst, e.ID)); n != 1 {
+			t.Errorf("%d deliveries after a contact change, want only the restored ping", n)
+		}
+		_, secret, err := dst.RotateWebhookSecret(ctx, e.ID)
+		must(t, err)
+		jobs, err := dst.ClaimWebhookJobs(ctx, time.Minute, 10)
+		if err != nil || len(jobs) != 1 || jobs[0].DeliveryID != ping.ID || !slices.Equal(jobs[0].Secrets, []string{secret}) {
+			t.Errorf("after rotation: %+v, %v", jobs, err)
 		}
 	})
 }
