@@ -86,18 +86,18 @@ type StageChange struct {
 // DealInput is what may be set on a deal. Probability -1 goes back to the
 // stage's default; 0 clears the owner, contact or company.
 type DealInput struct {
-	Title         *string          `json:"title,omitempty"`
-	PipelineID    *int64           `json:"pipeline_id,omitempty"`
-	StageID       *int64           `json:"stage_id,omitempty"`
-	Amount        *int64           `json:"amount,omitempty"`
-	Currency      *string          `json:"currency,omitempty"`
-	ExpectedClose *string          `json:"expected_close,omitempty"`
-	Probability   *int             `json:"probability,omitempty"`
-	OwnerID       *int64           `json:"owner_id,omitempty"`
-	ContactID     *int64           `json:"contact_id,omitempty"`
-	CompanyID     *int64           `json:"company_id,omitempty"`
-	Lines         *[]DealLineInput `json:"lines,omitempty"`
-	Status        *string          `json:"status,omitempty"`
+	Title         *string          `json:"title,omitempty" doc:"Required on create."`
+	PipelineID    *int64           `json:"pipeline_id,omitempty" doc:"The first pipeline when absent on create."`
+	StageID       *int64           `json:"stage_id,omitempty" doc:"A stage of the deal's pipeline; its first stage when absent on create. A won or lost stage closes the deal."`
+	Amount        *int64           `json:"amount,omitempty" doc:"Integer minor units of currency (cents, yen); ignored when the deal has lines, whose sum it is."`
+	Currency      *string          `json:"currency,omitempty" doc:"ISO 4217 code; required on create."`
+	ExpectedClose *string          `json:"expected_close,omitempty" doc:"YYYY-MM-DD, or empty."`
+	Probability   *int             `json:"probability,omitempty" doc:"Win probability 0–100 overriding the stage's; -1 follows the stage again."`
+	OwnerID       *int64           `json:"owner_id,omitempty" doc:"The creating user when absent; 0 clears."`
+	ContactID     *int64           `json:"contact_id,omitempty" doc:"0 clears."`
+	CompanyID     *int64           `json:"company_id,omitempty" doc:"0 clears."`
+	Lines         *[]DealLineInput `json:"lines,omitempty" doc:"Replaces the product lines; a SKU already on the deal keeps its price."`
+	Status        *string          `json:"status,omitempty" doc:"open, won or lost: moves the deal to its pipeline's first stage of that kind."`
 	LostReason    *string          `json:"lost_reason,omitempty"`
 }
 
@@ -106,7 +106,7 @@ type DealInput struct {
 type DealLineInput struct {
 	SKU      string `json:"sku"`
 	Quantity int64  `json:"quantity"`
-	Discount int64  `json:"discount,omitempty"`
+	Discount int64  `json:"discount,omitempty" doc:"Off this line, in minor units."`
 }
 
 // DealStageInput moves a deal to another stage of its pipeline.
