@@ -2,7 +2,9 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ecrm/ecrm/internal/crm"
 	"github.com/ecrm/ecrm/internal/demo"
@@ -64,6 +66,14 @@ func seedDemo(ctx context.Context, db *store.DB, contacts int, seed uint64) (*de
 	}
 	g := demo.New(seed)
 	now := db.Now()
+	if _, err := db.UpdateShopSettings(ctx, crm.ShopSettings{Currency: demo.DemoCurrency}); err != nil {
+		return nil, err
+	}
+	for _, p := range g.Products() {
+		if _, err := db.CreateProduct(ctx, p); err != nil {
+			return nil, err
+		}
+	}
 	nCompanies := demo.CompanyCount(contacts)
 	companyIDs := make([]int64, nCompanies)
 	for i := range nCompanies {
@@ -101,6 +111,61 @@ func seedDemo(ctx context.Context, db *store.DB, contacts int, seed uint64) (*de
 				return nil, err
 			}
 		}
+		if err := seedOrders(ctx, db, c, g.Orders(i, c.Stage, now), now); err != nil {
+			return nil, err
+		}
 	}
 	return &demoLogin{Email: staff[0].email, Password: pw, Others: strings.Join(others, ", ")}, nil
+}
+
+// seedOrders places a demo customer's orders through the order service at
+// their historical times (the store's clock is moved for each step), so
+// stock, the ledger, timelines and purchase facts are what real use would
+// leave. An order the stock cannot serve any more is skipped, as a shop's
+// would be refused.
+func seedOrders(ctx context.Context, db *store.DB, c *crm.Contact, orders []demo.DemoOrder, now time.Time) error {
+	clock := db.Now
+	defer func() { db.Now = clock }()
+	at := func(t time.Time) { db.Now = func() time.Time { return t } }
+	for _, o := range orders {
+		at(o.At)
+		status := crm.OrderPaid
+		if o.Status == crm.OrderPending {
+			status = crm.OrderPending
+		}
+		placed, err := db.CreateOrder(ctx, crm.OrderInput{ContactID: &c.ID, Currency: ptr(demo.DemoCurrency), Channel: ptr("web"), Status: &status, Lines: o.Lines})
+		if crm.ErrorCode(err) == crm.ECONFLICT {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		var steps []string
+		switch o.Status {
+		case crm.OrderShipped:
+			steps = []string{crm.OrderShipped}
+		case crm.OrderDelivered:
+			steps = []string{crm.OrderShipped, crm.OrderDelivered}
+		case crm.OrderReturned:
+			steps = []string{crm.OrderShipped, crm.OrderDelivered, crm.OrderReturned}
+		case crm.OrderCancelled:
+			steps = []string{crm.OrderCancelled}
+		}
+		t := o.At
+		for k, st := range steps {
+			t = t.Add(time.Duration(20+k*30) * time.Hour)
+			if t.After(now) {
+				break
+			}
+			at(t)
+			in := crm.OrderStatusInput{Status: st}
+			if st == crm.OrderShipped {
+				in.Carrier, in.TrackingNumber = "DHL", fmt.Sprintf("JD%012d", placed.ID*7919)
+			}
+			if _, err := db.SetOrderStatus(ctx, placed.ID, in); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

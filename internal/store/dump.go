@@ -164,6 +164,14 @@ func (db *DB) dumpRows(ctx context.Context, q *sql.Tx, t DumpTable, yield func([
 		order = "contact_id, position"
 	case "contact_tags":
 		order = "contact_id, tag"
+	case "settings":
+		order = "key"
+	case "stock_levels":
+		order = "product_id, location"
+	case "customer_facts":
+		order = "contact_id"
+	case "contact_external_ids":
+		order = "source, external_id"
 	}
 	rows, err := q.QueryContext(ctx, `SELECT `+strings.Join(t.names(), ", ")+` FROM `+t.Name+` ORDER BY `+order)
 	if err != nil {
