@@ -77,22 +77,38 @@ func NewWorker(q crm.WebhookQueue, opt Options) *Worker {
 // system is the actor of the worker's store calls.
 func system() context.Context { return crm.WithActor(context.Background(), crm.SystemActor) }
 
-// Start runs the worker in the background until Stop.
+// Start runs the worker in the background until Stop. Up to Batch
+// deliveries are in flight at once, and a free slot is filled as soon as
+// an attempt ends, so one endpoint timing out does not hold back the
+// deliveries to all the others until its batch is done.
 func (w *Worker) Start() {
 	go func() {
 		defer close(w.done)
+		// In-flight requests finish even when Stop is called: their
+		// context is not the stop signal, so an attempt is recorded
+		// rather than abandoned half-sent.
+		var inflight sync.WaitGroup
+		defer inflight.Wait()
+		slots := make(chan struct{}, w.opt.Batch)
 		t := time.NewTicker(w.opt.Interval)
 		defer t.Stop()
+		ctx := system()
 		for {
-			// In-flight requests finish even when Stop is called: their
-			// context is not the stop signal, so an attempt is recorded
-			// rather than abandoned half-sent.
-			w.prune(system())
-			for w.RunOnce(system()) == w.opt.Batch {
-				select {
-				case <-w.stop:
-					return
-				default:
+			w.prune(ctx)
+			if free := cap(slots) - len(slots); free > 0 {
+				jobs, err := w.q.ClaimWebhookJobs(ctx, w.opt.Lease, free)
+				if err != nil {
+					w.opt.Logger.Error("webhook claim failed", "err", err)
+				}
+				for _, j := range jobs {
+					slots <- struct{}{}
+					inflight.Add(1)
+					go func() {
+						defer inflight.Done()
+						w.deliver(ctx, j)
+						<-slots
+						w.Wake()
+					}()
 				}
 			}
 			select {
@@ -113,7 +129,7 @@ func (w *Worker) Wake() {
 	}
 }
 
-// Stop asks the worker to finish the batch in flight and waits for it, or
+// Stop asks the worker to finish the attempts in flight and waits for them, or
 // for ctx. Deliveries it could not finish are leased and go out after the
 // lease from whichever server polls next.
 func (w *Worker) Stop(ctx context.Context) error {
@@ -127,7 +143,8 @@ func (w *Worker) Stop(ctx context.Context) error {
 }
 
 // RunOnce claims one batch of due deliveries, sends them concurrently and
-// records the outcomes; it returns how many it claimed.
+// records the outcomes; it returns how many it claimed. Tests drive the
+// queue with it step by step.
 func (w *Worker) RunOnce(ctx context.Context) int {
 	jobs, err := w.q.ClaimWebhookJobs(ctx, w.opt.Lease, w.opt.Batch)
 	if err != nil {
@@ -139,23 +156,28 @@ func (w *Worker) RunOnce(ctx context.Context) int {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			res := Send(ctx, w.client, j, w.opt.Now())
-			// The log names the delivery and the outcome, never the
-			// secret, the payload or the URL's query string.
-			log := w.opt.Logger.With("delivery", j.DeliveryID, "endpoint", j.EndpointID, "attempt", j.Attempt, "status", res.ResponseCode)
-			if err := w.q.RecordWebhookResult(ctx, res); err != nil {
-				log.Error("webhook result not recorded", "err", err)
-				return
-			}
-			if res.OK() {
-				log.Debug("webhook delivered", "ms", res.Duration.Milliseconds())
-			} else {
-				log.Info("webhook attempt failed", "err", res.Error)
-			}
+			w.deliver(ctx, j)
 		}()
 	}
 	wg.Wait()
 	return len(jobs)
+}
+
+// deliver makes one attempt and records it.
+func (w *Worker) deliver(ctx context.Context, j *crm.WebhookJob) {
+	res := Send(ctx, w.client, j, w.opt.Now())
+	// The log names the delivery and the outcome, never the secret, the
+	// payload or the URL (whose query string may hold a token).
+	log := w.opt.Logger.With("delivery", j.DeliveryID, "endpoint", j.EndpointID, "attempt", j.Attempt, "status", res.ResponseCode)
+	if err := w.q.RecordWebhookResult(ctx, res); err != nil {
+		log.Error("webhook result not recorded", "err", err)
+		return
+	}
+	if res.OK() {
+		log.Debug("webhook delivered", "ms", res.Duration.Milliseconds())
+	} else {
+		log.Info("webhook attempt failed", "err", res.Error)
+	}
 }
 
 // pruneEvery spaces the delivery log's clean-ups; every server prunes,

@@ -289,3 +289,53 @@ func TestWorkerStopsCleanly(t *testing.T) {
 		t.Errorf("second Stop: %v", err)
 	}
 }
+
+// TestSlowEndpointDoesNotHoldOthers: while one endpoint keeps a request
+// hanging, the worker's other slots keep delivering to the rest.
+func TestSlowEndpointDoesNotHoldOthers(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	ctx := storetest.System()
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer slow.Close()
+	defer close(release)
+	fast := newReceiver(t)
+	s, _, err := db.CreateWebhook(ctx, crm.WebhookInput{URL: ptr(slow.URL)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, secret, err := db.CreateWebhook(ctx, crm.WebhookInput{URL: ptr(fast.srv.URL)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast.secret = secret
+	if _, err := db.TestWebhook(ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	for range 6 {
+		if _, err := db.TestWebhook(ctx, f.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := webhook.NewWorker(db, webhook.Options{Logger: quiet, AllowPrivate: true, Interval: 10 * time.Millisecond, Batch: 2})
+	w.Start()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if msgs, _ := fast.count(); msgs == 6 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if msgs, _ := fast.count(); msgs != 6 {
+		t.Errorf("the fast endpoint got %d of 6 while the slow one hung", msgs)
+	}
+	release <- struct{}{}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := w.Stop(sctx); err != nil {
+		t.Fatal(err)
+	}
+}
