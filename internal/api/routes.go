@@ -75,7 +75,7 @@ func (s *server) routes(a huma.API) {
 
 	// Outbound webhooks (webhooks.go): admin-only endpoints and their delivery log.
 	handle(s, a, op(get, "/webhooks", "list-webhooks", "List webhook endpoints (never their secrets)", webhooksR), s.listWebhooks)
-	handle(s, a, op(post, "/webhooks", "create-webhook", "Create a webhook endpoint; its signing secret is returned once", webhooksW).status(201), s.createWebhook)
+	handle(s, a, op(post, "/webhooks", "create-webhook", "Create a webhook endpoint; its signing secret is returned once", webhooksW).status(201).doc(webhookDoc), s.createWebhook)
 	handle(s, a, op(get, "/webhooks/{id}", "get-webhook", "Get a webhook endpoint", webhooksR), s.getWebhook)
 	handle(s, a, op(patch, "/webhooks/{id}", "update-webhook", "Update a webhook endpoint (only the fields sent)", webhooksW), s.updateWebhook)
 	handle(s, a, op(del, "/webhooks/{id}", "delete-webhook", "Delete a webhook endpoint with its delivery log", webhooksW).status(204), s.deleteWebhook)

@@ -15,6 +15,23 @@ import (
 
 var webhooksR, webhooksW = crm.P(crm.ResWebhooks, crm.Read), crm.P(crm.ResWebhooks, crm.Write)
 
+// webhookDoc is what an integrator needs to receive ecrm's webhooks; it
+// is the description of create-webhook in the OpenAPI document.
+const webhookDoc = "Each event is a POST with a JSON body `{\"type\", \"timestamp\", \"data\"}` and the Standard Webhooks headers: " +
+	"`webhook-id` (the message id, the same on every retry: use it to drop duplicates), `webhook-timestamp` (unix seconds of the attempt) " +
+	"and `webhook-signature`: `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64-decoded " +
+	"part of the secret after `whsec_` (during the 24 hours after a rotation two signatures, space-separated). " +
+	"A 2xx answer within 15 seconds is success. Anything else is retried after 5 s, 1 min, 5 min, 30 min, 2 h, 6 h, 12 h, 24 h and 24 h, " +
+	"then the delivery is marked failed; an endpoint failing for five days without a success is disabled. Redirects are not followed. " +
+	"Events are sent when the change commits, without an ordering guarantee. Private, loopback and link-local addresses are refused " +
+	"unless the server allows them (`webhook_allow_private`)."
+
+// doc sets the operation's description.
+func (o operation) doc(d string) operation {
+	o.Description = d
+	return o
+}
+
 type webhookOut struct{ Body *crm.WebhookEndpoint }
 
 func (s *server) listWebhooks(ctx context.Context, _ *struct{}) (*items[*crm.WebhookEndpoint], error) {
