@@ -25,6 +25,12 @@ func (db *DB) AcceptQuote(ctx context.Context, id int64) (*crm.Order, error) {
 	}
 	var orderID int64
 	err = db.inTx(ctx, func(tx *Tx) error {
+		// Claim the open deal first: on PostgreSQL a second acceptance
+		// waits on this row and then finds the deal won, so two clicks
+		// can never make two orders. (SQLite has one writer anyway.)
+		if _, err := tx.ExecContext(ctx, `UPDATE deals SET updated_at = $1 WHERE id = $2 AND status = 'open'`, ms(tx.now), id); err != nil {
+			return err
+		}
 		d, err := db.findDeal(ctx, tx, a, id)
 		if err != nil {
 			return err

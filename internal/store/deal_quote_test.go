@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -294,4 +296,36 @@ func join(s []string) string {
 		out += x
 	}
 	return out
+}
+
+// TestAcceptQuoteOnceUnderConcurrency: eight simultaneous acceptances of
+// one quote make exactly one order.
+func TestAcceptQuoteOnceUnderConcurrency(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.System()
+		dealProduct(t, db, "CHAIR", 12500, 100, 0)
+		c := mustContact(t, ctx, db, crm.ContactInput{FirstName: ptr("Ada"), Email: ptr("ada@example.com")})
+		d := mustDeal(t, ctx, db, crm.DealInput{Title: ptr("Chairs"), ContactID: &c.ID, Lines: &[]crm.DealLineInput{{SKU: "CHAIR", Quantity: 2}}})
+		var wg sync.WaitGroup
+		var ok, conflicts atomic.Int32
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				switch _, err := db.AcceptQuote(ctx, d.ID); crm.ErrorCode(err) {
+				case "":
+					ok.Add(1)
+				case crm.ECONFLICT:
+					conflicts.Add(1)
+				default:
+					t.Errorf("accept: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		orders, err := db.FindOrders(ctx, crm.OrderFilter{DealID: &d.ID})
+		if err != nil || len(orders.Items) != 1 || ok.Load() != 1 || conflicts.Load() != 7 {
+			t.Errorf("orders = %d (%v), accepted %d, conflicts %d; want exactly one order", len(orders.Items), err, ok.Load(), conflicts.Load())
+		}
+	})
 }
