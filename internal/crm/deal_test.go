@@ -49,7 +49,7 @@ func TestBuildForecastRoundsOncePerBucket(t *testing.T) {
 
 func TestQuoteTotals(t *testing.T) {
 	d := &Deal{Currency: "EUR", Lines: []DealLine{
-		{SKU: "A", Quantity: 3, UnitPrice: 333, Discount: 0, TaxRateBP: 1900, Total: 999},  // tax 189.81 → 190
+		{SKU: "A", Quantity: 3, UnitPrice: 333, Discount: 0, TaxRateBP: 1900, Total: 999},   // tax 189.81 → 190
 		{SKU: "B", Quantity: 1, UnitPrice: 1000, Discount: 250, TaxRateBP: 700, Total: 750}, // tax 52.5 → 53
 	}}
 	q := NewQuote(d, time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC))
