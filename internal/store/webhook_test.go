@@ -530,3 +530,44 @@ func TestWebhookRestoreWaitsForRotation(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookDeliveryPages: the log pages newest first with a cursor and
+// filters by status; a bad status or cursor is a field error.
+func TestWebhookDeliveryPages(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	ctx := storetest.System()
+	e, _ := mustWebhook(t, db, crm.WebhookInput{URL: ptr("https://a.example/")})
+	var ids []int64
+	for range 5 {
+		d, err := db.TestWebhook(ctx, e.ID)
+		must(t, err)
+		ids = append([]int64{d.ID}, ids...)
+	}
+	var got []int64
+	after := ""
+	for pages := 0; ; pages++ {
+		p, err := db.FindWebhookDeliveries(ctx, crm.WebhookDeliveryFilter{EndpointID: e.ID, Limit: 2, After: after})
+		must(t, err)
+		for _, d := range p.Items {
+			got = append(got, d.ID)
+		}
+		if p.Next == "" || pages > 5 {
+			break
+		}
+		after = p.Next
+	}
+	if !slices.Equal(got, ids) {
+		t.Errorf("pages gave %v, want %v", got, ids)
+	}
+	if p, _ := db.FindWebhookDeliveries(ctx, crm.WebhookDeliveryFilter{EndpointID: e.ID, Status: crm.DeliverySucceeded}); len(p.Items) != 0 {
+		t.Errorf("succeeded filter: %d", len(p.Items))
+	}
+	for _, f := range []crm.WebhookDeliveryFilter{{EndpointID: e.ID, Status: "lost"}, {EndpointID: e.ID, After: "!!"}} {
+		if _, err := db.FindWebhookDeliveries(ctx, f); crm.ErrorCode(err) != crm.EINVALID {
+			t.Errorf("%+v: %v, want invalid", f, err)
+		}
+	}
+	if _, err := db.FindWebhookDeliveries(ctx, crm.WebhookDeliveryFilter{EndpointID: 999}); crm.ErrorCode(err) != crm.ENOTFOUND {
+		t.Errorf("missing endpoint: %v", err)
+	}
+}
