@@ -41,6 +41,7 @@ var blockedPrefixes = mustPrefixes(
 	"::/128",          // unspecified
 	"::1/128",         // loopback
 	"::/96",           // IPv4-compatible (deprecated)
+	"::ffff:0:0:0/96", // IPv4-translated (RFC 2765), another way to carry IPv4
 	"64:ff9b::/96",    // NAT64: reaches IPv4 through a translator
 	"64:ff9b:1::/48",  // local-use NAT64
 	"100::/64",        // discard-only
