@@ -40,6 +40,7 @@ type DB struct {
 	keys   keyCache
 	stmts  stmtCache
 	wstmts writeStmts
+	orders orderBatcher
 }
 
 // Engine names the database engine: "sqlite" or "postgres".
