@@ -45,7 +45,11 @@ CREATE TABLE deals (
   created_at BIGINT NOT NULL,
   updated_at BIGINT NOT NULL
 );
-CREATE INDEX deals_stage ON deals(stage_id, id);
+-- A board column is a stage's deals, most recently changed first.
+CREATE INDEX deals_stage ON deals(stage_id, updated_at, id);
+CREATE INDEX deals_amount ON deals(amount, id);
+CREATE INDEX deals_updated ON deals(updated_at, id);
+CREATE INDEX deals_created ON deals(created_at, id);
 CREATE INDEX deals_pipeline ON deals(pipeline_id, status, expected_close);
 CREATE INDEX deals_owner ON deals(owner_id, status);
 CREATE INDEX deals_contact ON deals(contact_id);
