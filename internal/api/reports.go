@@ -22,8 +22,8 @@ type salesReportBody struct {
 	Orders              int                `json:"orders" doc:"Purchases (paid, shipped or delivered) in the range, in any currency."`
 	Revenue             int64              `json:"revenue" doc:"Their total in the shop currency."`
 	Months              []crm.SalesMonth   `json:"months" doc:"An order is new when it is its customer's first purchase ever."`
-	Customers           int                `json:"customers" doc:"Customers whose first purchase is in the range."`
-	RepeatCustomers     int                `json:"repeat_customers" doc:"Of them, those whose second purchase is in the range too."`
+	Customers           int                `json:"customers" doc:"Customers whose first purchase came before the end of the range."`
+	RepeatCustomers     int                `json:"repeat_customers" doc:"Of them, those whose second purchase did too."`
 	RepeatRate          float64            `json:"repeat_rate"`
 	ReferenceRepeatRate float64            `json:"reference_repeat_rate" doc:"The reference drawn on the dashboard: 65 % never buy again."`
 	Gaps                []crm.GapBucket    `json:"gaps" doc:"Repeat customers by days between first and second purchase; max_days -1 has no upper bound."`

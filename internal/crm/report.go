@@ -258,9 +258,10 @@ type ProductSales struct {
 // the seed brief quotes ("65 % never buy again"), drawn as a reference line.
 const ReferenceRepeatRate = 0.35
 
-// SalesReport are the dashboard's figures. The cohort is the customers
-// whose first purchase falls in the range; Repeat counts those whose
-// second purchase does too, and Gaps spreads them by days between the two.
+// SalesReport are the dashboard's figures. Customers counts everyone
+// whose first purchase came before the end of the range; Repeat those of
+// them whose second purchase did too (the lifetime repeat rate as of To),
+// and Gaps spreads them by the days between the two.
 type SalesReport struct {
 	From        time.Time      `json:"from"`
 	To          time.Time      `json:"to"`

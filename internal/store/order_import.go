@@ -48,16 +48,17 @@ type OrderImport struct {
 	tx    *bulkTx
 	res   OrderImportResult
 
-	currency string                      // the shop currency of the facts
-	checkDB  bool                        // orders existed: look up external ids
-	byExt    map[string]map[string]int64 // source → external id → contact
-	byEmail  map[string]int64
-	seen     map[string]bool // external order ids of this import
-	matched  map[int64]bool  // existing contacts orders went to
-	lo, hi   int64           // range of the order ids this import stored
-	activity bool            // write "order" activities on timelines
-	finished bool
-	indexes  []string // dropped for the import, rebuilt by Finish
+	currency           string                      // the shop currency of the facts
+	checkDB            bool                        // orders existed: look up external ids
+	byExt              map[string]map[string]int64 // source → external id → contact
+	byEmail            map[string]int64
+	seen               map[string]bool // external order ids of this import
+	matched            map[int64]bool  // contacts counted as matched, or created here
+	lo, hi             int64           // range of the order ids this import stored
+	activity           bool            // write "order" activities on timelines
+	finished           bool
+	indexes            []string // dropped for the import, rebuilt by Finish
+	placedLo, placedHi int64    // range of placed_at of the orders stored
 }
 
 // OrderImportOptions control an order import.
@@ -244,6 +245,19 @@ func (imp *OrderImport) Finish(ctx context.Context) (OrderImportResult, error) {
 				return err
 			}
 			imp.res.FactsUpdated = n
+			// The sales rollups of every day the import touched, and of
+			// its customers (report_rollup.go).
+			from, to := imp.placedLo/dayMS*dayMS, (imp.placedHi/dayMS+1)*dayMS
+			if err := imp.tx.rollupDayRange(ctx, from, to); err != nil {
+				return err
+			}
+			cond, args := `id BETWEEN $1 AND $2 AND contact_id IS NOT NULL`, []any{imp.lo, imp.hi}
+			if !imp.checkDB {
+				cond, args = `contact_id IS NOT NULL`, nil
+			}
+			if err := imp.tx.rollupCustomers(ctx, cond, args...); err != nil {
+				return err
+			}
 		}
 		summary, _ := json.Marshal(map[string]any{"orders": imp.res.Orders, "lines": imp.res.Lines,
 			"skipped": imp.res.Skipped, "rejected": imp.res.Rejected(), "contacts_created": imp.res.ContactsCreated,

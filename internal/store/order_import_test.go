@@ -66,7 +66,7 @@ func TestOrderImportCDNOW(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Orders != 69659 || rep.ContactsCreated != 23570 || len(rep.Rejected) != 0 || rep.FactsUpdated != 23570 {
+		if rep.Orders != 69659 || rep.ContactsCreated != 23570 || rep.ContactsMatched != 0 || len(rep.Rejected) != 0 || rep.FactsUpdated != 23570 {
 			t.Fatalf("report = %+v", rep)
 		}
 		for q, want := range map[string]int64{

@@ -110,6 +110,9 @@ WHERE x.source = $1 AND c.owner_id = $2`
 		return nil, err
 	}
 	imp.res.ContactsCreated += len(fresh)
+	for _, c := range fresh {
+		imp.matched[c.ID] = true // created here: not "matched" when a later batch finds it
+	}
 	for email, j := range pendingEmail {
 		imp.byEmail[email] = fresh[j].ID
 	}
@@ -233,7 +236,11 @@ func (imp *OrderImport) insertOrders(ctx context.Context, tx *bulkTx, orders []*
 		o := orders[i]
 		d[0], d[1], d[2], d[3], d[4], d[5] = ids[i], contacts[i], o.Status, o.Channel, o.Currency, o.ExternalID
 		d[6], d[7], d[8], d[9], d[10] = totals[i], int64(0), int64(0), totals[i], ""
-		d[11], d[12], d[13] = ms(o.PlacedAt), now, now
+		// updated_at is when the order last changed, which for a
+		// historical order is when it was placed; it also keeps the
+		// report's refresh (report_rollup.go) from folding in again what
+		// Finish computes.
+		d[11], d[12], d[13] = ms(o.PlacedAt), now, ms(o.PlacedAt)
 	})
 	if err != nil {
 		return err
@@ -266,6 +273,13 @@ func (imp *OrderImport) insertOrders(ctx context.Context, tx *bulkTx, orders []*
 		imp.lo = ids[0]
 	}
 	imp.hi = max(imp.hi, ids[len(ids)-1])
+	for _, o := range orders {
+		at := ms(o.PlacedAt)
+		if imp.res.Orders == 0 && o == orders[0] {
+			imp.placedLo, imp.placedHi = at, at
+		}
+		imp.placedLo, imp.placedHi = min(imp.placedLo, at), max(imp.placedHi, at)
+	}
 	imp.res.Orders += len(orders)
 	imp.res.Lines += len(lines)
 	return nil

@@ -24,10 +24,15 @@ const dayMS = 86400000
 // maxReportDays bounds the range (ten years of daily buckets).
 const maxReportDays = 3700
 
-// SalesReport computes the dashboard figures in SQL: every aggregate
-// reads covering indexes of migration 0005 only.
+// SalesReport computes the dashboard figures from the rollups of
+// migration 0005, after folding in the orders changed since the last
+// report (report_rollup.go): a few hundred rows per month of the range
+// instead of every order and line.
 func (db *DB) SalesReport(ctx context.Context, f crm.SalesReportFilter) (*crm.SalesReport, error) {
 	if _, err := crm.Authorize(ctx, crm.P(crm.ResReports, crm.Read)); err != nil {
+		return nil, err
+	}
+	if err := db.refreshSalesRollups(ctx); err != nil {
 		return nil, err
 	}
 	cal := f.Calendar
@@ -96,12 +101,11 @@ func (db *DB) reportRange(ctx context.Context, f crm.SalesReportFilter, cal crm.
 	return v.Err()
 }
 
-// reportDays sums purchases per UTC day (orders_report_status).
+// reportDays reads purchases per UTC day from sales_days.
 func (db *DB) reportDays(ctx context.Context, rep *crm.SalesReport, from, to int64) error {
-	rows, err := db.read.QueryContext(ctx, `SELECT placed_at / 86400000, COUNT(*),
-  CAST(COALESCE(SUM(CASE WHEN currency = $3 THEN total ELSE 0 END), 0) AS BIGINT)
-FROM orders WHERE placed_at >= $1 AND placed_at < $2 AND status IN `+purchasedSQL+`
-GROUP BY placed_at / 86400000 ORDER BY 1`, from, to, rep.Currency)
+	rows, err := db.read.QueryContext(ctx, `SELECT day, CAST(SUM(orders) AS BIGINT),
+  CAST(SUM(CASE WHEN currency = $3 THEN revenue ELSE 0 END) AS BIGINT)
+FROM sales_days WHERE day >= $1 AND day < $2 GROUP BY day HAVING SUM(orders) > 0 ORDER BY day`, from/dayMS, to/dayMS, rep.Currency)
 	if err != nil {
 		return db.mapErr(err)
 	}
@@ -124,50 +128,64 @@ GROUP BY placed_at / 86400000 ORDER BY 1`, from, to, rep.Currency)
 // crm.GapBounds does; -1 is "no second purchase in the range".
 func gapCase() string {
 	var b strings.Builder
-	b.WriteString("CASE WHEN a2 IS NULL THEN -1")
+	b.WriteString("CASE WHEN second_at IS NULL THEN -1")
 	for i, g := range crm.GapBounds {
 		if g[1] < 0 {
 			fmt.Fprintf(&b, " ELSE %d END", i)
 			return b.String()
 		}
-		fmt.Fprintf(&b, " WHEN a2 - a1 < %d THEN %d", int64(g[1]+1)*dayMS, i)
+		fmt.Fprintf(&b, " WHEN second_at - first_at < %d THEN %d", int64(g[1]+1)*dayMS, i)
 	}
 	return b.String() + " END"
 }
 
-// reportCohort takes the customers whose first purchase is in the range
-// (customer_facts_first) and, for each, its first purchase's amount and
-// its second purchase's time by two seeks in orders_report_contact, which
-// stop at the first purchased entries: a cost per cohort customer, not
-// per order. The sums by first day and gap bucket give new revenue per
-// day, the repeat rate and the histogram.
+// reportCohort reads customer_firsts twice: first purchases in the
+// range are new revenue per day; and of every customer whose first
+// purchase came before the end of the range, those whose second did too
+// are the repeat customers, spread by the days between the two. That is
+// the lifetime figure as of the range's end, the one "65 % never buy
+// again" describes.
 func (db *DB) reportCohort(ctx context.Context, rep *crm.SalesReport, from, to int64) error {
-	rows, err := db.read.QueryContext(ctx, `WITH x AS (
-  SELECT f.first_order_at AS a1,
-    (SELECT CASE WHEN o.currency = $3 THEN o.total ELSE 0 END FROM orders o
-      WHERE o.contact_id = f.contact_id AND o.status IN `+purchasedSQL+` ORDER BY o.placed_at, o.id LIMIT 1) AS t1,
-    (SELECT o.placed_at FROM orders o
-      WHERE o.contact_id = f.contact_id AND o.status IN `+purchasedSQL+` ORDER BY o.placed_at, o.id LIMIT 1 OFFSET 1) AS a2
-  FROM customer_facts f WHERE f.first_order_at >= $1 AND f.first_order_at < $2
-)
-SELECT a1 / 86400000, CASE WHEN a2 >= $2 THEN -1 ELSE `+gapCase()+` END, COUNT(*), CAST(COALESCE(SUM(t1), 0) AS BIGINT)
-FROM x GROUP BY 1, 2 ORDER BY 1, 2`, from, to, rep.Currency)
+	rows, err := db.read.QueryContext(ctx, `SELECT first_at / 86400000, COUNT(*),
+  CAST(SUM(CASE WHEN first_currency = $3 THEN first_total ELSE 0 END) AS BIGINT)
+FROM customer_firsts WHERE first_at >= $1 AND first_at < $2 GROUP BY first_at / 86400000`, from, to, rep.Currency)
 	if err != nil {
 		return db.mapErr(err)
-	}
-	defer rows.Close()
-	rep.Gaps = make([]crm.GapBucket, len(crm.GapBounds))
-	for i, g := range crm.GapBounds {
-		rep.Gaps[i] = crm.GapBucket{MinDays: g[0], MaxDays: g[1]}
 	}
 	byDay := map[int64]int{}
 	for i, d := range rep.Days {
 		byDay[d.Day.UnixMilli()/dayMS] = i
 	}
 	for rows.Next() {
-		var day, bucket, revenue int64
+		var day, revenue int64
 		var n int
-		if err := rows.Scan(&day, &bucket, &n, &revenue); err != nil {
+		if err := rows.Scan(&day, &n, &revenue); err != nil {
+			rows.Close()
+			return err
+		}
+		if i, ok := byDay[day]; ok {
+			rep.Days[i].NewOrders += n
+			rep.Days[i].NewRevenue += revenue
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rep.Gaps = make([]crm.GapBucket, len(crm.GapBounds))
+	for i, g := range crm.GapBounds {
+		rep.Gaps[i] = crm.GapBucket{MinDays: g[0], MaxDays: g[1]}
+	}
+	rows, err = db.read.QueryContext(ctx, `SELECT CASE WHEN second_at IS NULL OR second_at >= $1 THEN -1 ELSE `+gapCase()+` END, COUNT(*)
+FROM customer_firsts WHERE first_at < $1 GROUP BY 1`, to)
+	if err != nil {
+		return db.mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var bucket int64
+		var n int
+		if err := rows.Scan(&bucket, &n); err != nil {
 			return err
 		}
 		rep.Customers += n
@@ -175,25 +193,19 @@ FROM x GROUP BY 1, 2 ORDER BY 1, 2`, from, to, rep.Currency)
 			rep.Repeat += n
 			rep.Gaps[bucket].Customers += n
 		}
-		if i, ok := byDay[day]; ok {
-			rep.Days[i].NewOrders += n
-			rep.Days[i].NewRevenue += revenue
-		}
 	}
 	return rows.Err()
 }
 
 // reportProducts lists the best-selling SKUs by revenue in the shop
-// currency (orders_report_status, then order_lines_report).
+// currency from sales_product_days.
 func (db *DB) reportProducts(ctx context.Context, rep *crm.SalesReport, from, to int64, n int) error {
 	if n <= 0 || n > 100 {
 		n = 10
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT l.sku, MAX(l.name), COUNT(*),
-  CAST(SUM(l.quantity) AS BIGINT), CAST(SUM(l.total) AS BIGINT)
-FROM orders o JOIN order_lines l ON l.order_id = o.id
-WHERE o.placed_at >= $1 AND o.placed_at < $2 AND o.status IN `+purchasedSQL+` AND o.currency = $3
-GROUP BY l.sku ORDER BY 5 DESC, 1 LIMIT $4`, from, to, rep.Currency, n)
+	rows, err := db.read.QueryContext(ctx, `SELECT sku, MAX(name), CAST(SUM(lines) AS BIGINT), CAST(SUM(quantity) AS BIGINT), CAST(SUM(revenue) AS BIGINT)
+FROM sales_product_days WHERE day >= $1 AND day < $2 AND currency = $3
+GROUP BY sku HAVING SUM(lines) > 0 ORDER BY 5 DESC, 1 LIMIT $4`, from/dayMS, to/dayMS, rep.Currency, n)
 	if err != nil {
 		return db.mapErr(err)
 	}

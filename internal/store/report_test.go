@@ -80,10 +80,13 @@ func TestSalesReport(t *testing.T) {
 		if rep.Orders != 10 || rep.Revenue != 55500 || rep.Currency != "USD" {
 			t.Errorf("totals: %d orders, %d revenue %s", rep.Orders, rep.Revenue, rep.Currency)
 		}
-		if rep.Customers != 5 || rep.Repeat != 3 || rep.RepeatRate() != 0.6 {
-			t.Errorf("cohort: %d customers, %d repeat (rate %v), want 5, 3", rep.Customers, rep.Repeat, rep.RepeatRate())
+		// Customers who first bought before the end of the range: A–F; of
+		// them A, B, C and D bought again before it (F only in 2025).
+		if rep.Customers != 6 || rep.Repeat != 4 {
+			t.Errorf("repeat: %d customers, %d repeat (rate %v), want 6, 4", rep.Customers, rep.Repeat, rep.RepeatRate())
 		}
-		wantGaps := []crm.GapBucket{{MinDays: 0, MaxDays: 7, Customers: 2}, {MinDays: 8, MaxDays: 30, Customers: 0}, {MinDays: 31, MaxDays: 90, Customers: 1}, {MinDays: 91, MaxDays: 180, Customers: 0}, {MinDays: 181, MaxDays: 365, Customers: 0}, {MinDays: 366, MaxDays: -1, Customers: 0}}
+		// A 2 days, C 5 days, B 74 days, D 31 days (20 Dec – 20 Jan).
+		wantGaps := []crm.GapBucket{{MinDays: 0, MaxDays: 7, Customers: 2}, {MinDays: 8, MaxDays: 30, Customers: 0}, {MinDays: 31, MaxDays: 90, Customers: 2}, {MinDays: 91, MaxDays: 180, Customers: 0}, {MinDays: 181, MaxDays: 365, Customers: 0}, {MinDays: 366, MaxDays: -1, Customers: 0}}
 		if got := rep.Gaps; !reflect.DeepEqual(wantGaps, got) {
 			t.Errorf("gaps = %+v\nwant %+v", got, wantGaps)
 		}
@@ -108,6 +111,51 @@ func TestSalesReport(t *testing.T) {
 		support, _ := storetest.User(t, db, crm.RoleSupport, "support@example.com")
 		if _, err := db.SalesReport(support, crm.SalesReportFilter{}); crm.ErrorCode(err) != crm.EFORBIDDEN {
 			t.Errorf("support reading reports: %v", err)
+		}
+	})
+}
+
+// Live orders reach the report through the rollup refresh: placing one,
+// paying it and cancelling it each show on the next report.
+func TestSalesReportFollowsLiveOrders(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.System()
+		mustProduct(t, db, "MUG", 1250, 10, func(in *crm.ProductInput) { in.Currency = ptr("USD") })
+		report := func() *crm.SalesReport {
+			t.Helper()
+			rep, err := db.SalesReport(ctx, crm.SalesReportFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return rep
+		}
+		if rep := report(); rep.Orders != 0 {
+			t.Fatalf("empty shop: %d orders", rep.Orders)
+		}
+		in := order("ana@example.com", crm.OrderLineInput{SKU: "MUG", Quantity: 2})
+		in.Currency = ptr("USD")
+		o, err := db.CreateOrder(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep := report(); rep.Orders != 0 {
+			t.Errorf("a pending order is no purchase: %d orders", rep.Orders)
+		}
+		if _, err := db.SetOrderStatus(ctx, o.ID, crm.OrderStatusInput{Status: crm.OrderPaid}); err != nil {
+			t.Fatal(err)
+		}
+		rep := report()
+		if rep.Orders != 1 || rep.Revenue != o.Total || rep.Customers != 1 || len(rep.TopProducts) != 1 || rep.TopProducts[0].Quantity != 2 {
+			t.Errorf("after payment: %d orders, %d revenue (want %d), %d customers, products %+v", rep.Orders, rep.Revenue, o.Total, rep.Customers, rep.TopProducts)
+		}
+		if m := rep.Months(nil); m[len(m)-1].NewRevenue != o.Total {
+			t.Errorf("the first purchase is new revenue: %+v", m[len(m)-1])
+		}
+		if _, err := db.SetOrderStatus(ctx, o.ID, crm.OrderStatusInput{Status: crm.OrderCancelled}); err != nil {
+			t.Fatal(err)
+		}
+		if rep := report(); rep.Orders != 0 || rep.Revenue != 0 || rep.Customers != 0 || len(rep.TopProducts) != 0 {
+			t.Errorf("after cancelling: %d orders, %d revenue, %d customers, %+v", rep.Orders, rep.Revenue, rep.Customers, rep.TopProducts)
 		}
 	})
 }

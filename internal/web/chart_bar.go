@@ -21,8 +21,9 @@ type barChart struct {
 	Title  string
 	Labels []string // one per category
 	Series []barSeries
-	// Value formats an axis or bar value.
-	Value func(v int64) string
+	// Value formats a bar's value; Axis the axis ticks (Value when nil),
+	// which can be shorter: whole units of money.
+	Value, Axis func(v int64) string
 	// Max fixes the top of the scale (0: the largest stack).
 	Max int64
 	// Ref draws a dashed reference line at that value, labelled RefLabel.
@@ -39,7 +40,7 @@ type barSeries struct {
 const (
 	chartHeight               = 280
 	chartTop, chartBottom     = 24, 220
-	chartAxis, chartRightSide = 96, 16
+	chartAxis, chartRightSide = 112, 16
 )
 
 func (c barChart) svg(l *i18n.Locale) template.HTML {
@@ -79,7 +80,14 @@ func (c barChart) svg(l *i18n.Locale) template.HTML {
 	y := func(v int64) int { return chartBottom - int(float64(v)/float64(top)*(chartBottom-chartTop)) }
 	esc := template.HTMLEscapeString
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="%s-title" font-size="12" fill="currentColor">`,
+	axis := c.Axis
+	if axis == nil {
+		axis = c.Value
+	}
+	// direction="ltr": the coordinates and anchors below are absolute, and
+	// an SVG inside a dir="rtl" page would otherwise flip every anchor.
+	// Persian labels still read right to left within themselves.
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="%s-title" font-size="12" fill="currentColor" direction="ltr">`,
 		width, chartHeight, width, chartHeight, c.ID)
 	fmt.Fprintf(&b, `<title id="%s-title">%s</title>`, c.ID, esc(c.Title))
 	// The value axis with its top and zero, and a faint middle line.
@@ -87,7 +95,7 @@ func (c barChart) svg(l *i18n.Locale) template.HTML {
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="currentColor" stroke-opacity="0.5"/>`,
 		min(axisX, slotX(n-1)), chartBottom, max(axisX, slotX(0)+slot, slotX(n-1)+slot), chartBottom)
 	for _, v := range []int64{top, top / 2, 0} {
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="%s" dominant-baseline="middle">%s</text>`, textX, y(v), anchor, esc(c.Value(v)))
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="%s" dominant-baseline="middle">%s</text>`, textX, y(v), anchor, esc(axis(v)))
 	}
 	for i, label := range c.Labels {
 		x := slotX(i) + (slot-bar)/2

@@ -78,6 +78,9 @@ func (s *server) salesReport(w http.ResponseWriter, r *http.Request) error {
 
 func buildSalesPage(l *i18n.Locale, rep *crm.SalesReport, cal crm.Calendar) salesPage {
 	money := func(v int64) string { return reportMoney(l, v, rep.Currency) }
+	// Axis ticks in whole units: "124,201 USD".
+	pow := int64(math.Pow10(crm.CurrencyDigits(rep.Currency)))
+	wholeMoney := func(v int64) string { return l.T("reports.money", l.Number((v+pow/2)/pow), rep.Currency) }
 	count := func(v int64) string { return l.Number(v) }
 	pct := func(f float64) string { return l.T("reports.percent", l.Decimal(math.Round(f*1000)/10, 1)) }
 	p := salesPage{
@@ -96,10 +99,10 @@ func buildSalesPage(l *i18n.Locale, rep *crm.SalesReport, cal crm.Calendar) sale
 			Revenue: money(m.Revenue), New: money(m.NewRevenue), Returning: money(m.ReturningRevenue), NewOrders: l.Number(int64(m.NewOrders))})
 	}
 	p.RevenueChart = barChart{ID: "chart-revenue", Title: l.T("reports.sales.revenue_chart", rep.Currency), Labels: labels,
-		Series: []barSeries{{Name: l.T("reports.sales.revenue"), Fill: fillRevenue, Values: revenue}}, Value: money}.svg(l)
+		Series: []barSeries{{Name: l.T("reports.sales.revenue"), Fill: fillRevenue, Values: revenue}}, Value: money, Axis: wholeMoney}.svg(l)
 	p.NewChart = barChart{ID: "chart-new", Title: l.T("reports.sales.new_chart", rep.Currency), Labels: labels,
 		Series: []barSeries{{Name: l.T("reports.sales.new"), Fill: fillNew, Values: fresh},
-			{Name: l.T("reports.sales.returning"), Fill: fillReturning, Values: back}}, Value: money}.svg(l)
+			{Name: l.T("reports.sales.returning"), Fill: fillReturning, Values: back}}, Value: money, Axis: wholeMoney}.svg(l)
 	// The rate in tenths of a percent, so the axis and the reference line
 	// share one integer scale.
 	rate := int64(math.Round(rep.RepeatRate() * 1000))
