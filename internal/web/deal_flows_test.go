@@ -174,3 +174,33 @@ func TestQuoteAcceptance(t *testing.T) {
 		t.Errorf("orders of the deal = %+v, %v", orders.Items, err)
 	}
 }
+
+// TestDealListSearchAndOwnOnly: the live search answers with the results
+// fragment, and an own-only sales user sees only their deals on the list
+// and the board.
+func TestDealListSearchAndOwnOnly(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, "sqlite"))
+	seedDeals(t, e, "Office chairs")
+	ctx := sys()
+	if err := e.svc.Users.SetRoleOwnOnly(ctx, crm.RoleSales, true); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.svc.Users.SetRoleOwnOnly(ctx, crm.RoleSales, false) })
+	sales := e.users[crm.RoleSales]
+	salesCtx := crm.WithActor(ctx, mustActor(t, e, sales.ID))
+	if _, err := e.svc.Deals.CreateDeal(salesCtx, crm.DealInput{Title: ptr("Mine only"), Currency: ptr("EUR")}); err != nil {
+		t.Fatal(err)
+	}
+	admin := e.session(crm.RoleAdmin)
+	rec := e.do(admin, http.MethodGet, "/deals?q=office", nil, "HX-Request", "true", "HX-Target", "results")
+	if rec.Code != 200 || strings.Contains(rec.Body.String(), "<html") || doc(t, rec).Find("tbody tr").Length() != 1 {
+		t.Errorf("search fragment = %d\n%s", rec.Code, rec.Body)
+	}
+	c := e.sessionFor(sales.ID)
+	for _, path := range []string{"/deals", "/deals/board"} {
+		body := e.do(c, http.MethodGet, path, nil).Body.String()
+		if !strings.Contains(body, "Mine only") || strings.Contains(body, "Office chairs") || strings.Contains(body, "東京の案件") {
+			t.Errorf("%s as own-only sales shows others' deals or misses its own", path)
+		}
+	}
+}
