@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/ecrm/ecrm/internal/crm"
 )
@@ -49,6 +50,14 @@ func (db *DB) AcceptQuote(ctx context.Context, id int64) (*crm.Order, error) {
 		}
 		if n > 0 {
 			return conflict("id", "quote_accepted", "an order was already made from this deal")
+		}
+		// Orders price lines from the products as they are now; a quote
+		// whose price has moved since would be broken silently.
+		for i, l := range d.Lines {
+			p, err := db.findProduct(ctx, tx, "p.sku = $1", l.SKU)
+			if err == nil && p.Price != l.UnitPrice {
+				return conflict(fmt.Sprintf("lines[%d].sku", i), "price_changed", "the price of "+l.SKU+" changed since the quote")
+			}
 		}
 		in := crm.OrderInput{ContactID: d.ContactID, Currency: &d.Currency, DealID: &d.ID}
 		var discount int64

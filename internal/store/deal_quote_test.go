@@ -206,6 +206,14 @@ func TestAcceptQuote(t *testing.T) {
 		if _, res := stock(t, db, chair.ID); res != 4 {
 			t.Errorf("chair reserved = %d, want still 4 (all or nothing)", res)
 		}
+		// A price that moved since the quote is refused, not silently changed.
+		moved := mustDeal(t, ctx, db, crm.DealInput{Title: ptr("Repriced"), ContactID: &c.ID, Lines: &[]crm.DealLineInput{{SKU: "LAMP", Quantity: 1}}})
+		if _, err := db.UpdateProduct(storetest.System(), lamp.ID, crm.ProductInput{Price: ptr(int64(3500))}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.AcceptQuote(ctx, moved.ID); crm.ErrorCode(err) != crm.ECONFLICT || fieldOf(err, "lines[0].sku") != "price_changed" {
+			t.Errorf("accept after a price change = %v, want conflict price_changed", err)
+		}
 		noContact := mustDeal(t, ctx, db, crm.DealInput{Title: ptr("Nobody"), Lines: &[]crm.DealLineInput{{SKU: "CHAIR", Quantity: 1}}})
 		if _, err := db.AcceptQuote(ctx, noContact.ID); fieldOf(err, "contact_id") != "quote_without_contact" {
 			t.Errorf("accept without contact = %v", err)
