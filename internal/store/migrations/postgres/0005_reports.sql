@@ -47,3 +47,18 @@ CREATE TABLE report_watermarks (
   at BIGINT NOT NULL
 );
 CREATE INDEX orders_updated ON orders(updated_at);
+
+-- Fold in the orders that exist already (none on a new database).
+INSERT INTO sales_days (day, currency, orders, revenue)
+SELECT placed_at / 86400000, currency, COUNT(*), SUM(total) FROM orders
+WHERE status IN ('paid', 'shipped', 'delivered') GROUP BY placed_at / 86400000, currency;
+INSERT INTO sales_product_days (day, currency, sku, name, lines, quantity, revenue)
+SELECT o.placed_at / 86400000, o.currency, l.sku, MAX(l.name), COUNT(*), SUM(l.quantity), SUM(l.total)
+FROM orders o JOIN order_lines l ON l.order_id = o.id
+WHERE o.status IN ('paid', 'shipped', 'delivered') GROUP BY o.placed_at / 86400000, o.currency, l.sku;
+INSERT INTO customer_firsts (contact_id, first_at, first_currency, first_total, second_at)
+SELECT contact_id, MAX(CASE WHEN rn = 1 THEN placed_at END), MAX(CASE WHEN rn = 1 THEN currency END),
+  MAX(CASE WHEN rn = 1 THEN total END), MAX(CASE WHEN rn = 2 THEN placed_at END)
+FROM (SELECT contact_id, placed_at, currency, total, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY placed_at, id) AS rn
+  FROM orders WHERE contact_id IS NOT NULL AND status IN ('paid', 'shipped', 'delivered')) x
+WHERE rn <= 2 GROUP BY contact_id;
