@@ -58,9 +58,10 @@ var UserAgent = "ecrm-webhooks/1"
 
 // Send makes one attempt at a job and reports what happened. It never
 // returns an error: every failure is an outcome to log and retry.
-func Send(ctx context.Context, c *http.Client, j *crm.WebhookJob, now time.Time) crm.WebhookResult {
-	res := crm.WebhookResult{DeliveryID: j.DeliveryID, Attempt: j.Attempt, At: now}
+func Send(ctx context.Context, c *http.Client, j *crm.WebhookJob, now time.Time) (res crm.WebhookResult) {
+	res = crm.WebhookResult{DeliveryID: j.DeliveryID, Attempt: j.Attempt, At: now}
 	start := time.Now()
+	// A named result, so the deferred assignment reaches the caller.
 	defer func() { res.Duration = time.Since(start) }()
 	sig, err := Sign(j.Secrets, j.MessageID, now, j.Payload)
 	if err != nil {

@@ -151,8 +151,8 @@ func TestSendSignsAndRecords(t *testing.T) {
 	now := time.Now()
 	j := job("http://127.0.0.1:" + l.port + "/")
 	res := Send(context.Background(), NewClient(true), j, now)
-	if !res.OK() || res.ResponseCode != 202 || len(res.ResponseBody) != 2048 {
-		t.Fatalf("result code %d, body %d bytes, error %q", res.ResponseCode, len(res.ResponseBody), res.Error)
+	if !res.OK() || res.ResponseCode != 202 || len(res.ResponseBody) != 2048 || res.Duration <= 0 {
+		t.Fatalf("result code %d, body %d bytes, took %s, error %q", res.ResponseCode, len(res.ResponseBody), res.Duration, res.Error)
 	}
 	if got.Get(HeaderID) != "msg_test" || got.Get("Content-Type") != "application/json" {
 		t.Errorf("headers %v", got)
