@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ecrm/ecrm/internal/crm"
@@ -37,14 +38,15 @@ type Options struct {
 // a lease, sends them concurrently and records each outcome. Several
 // workers (one per `ecrm serve`) can share one database.
 type Worker struct {
-	q      crm.WebhookQueue
-	opt    Options
-	client *http.Client
-	wake   chan struct{}
-	stop   chan struct{}
-	done   chan struct{}
-	once   sync.Once
-	pruned time.Time // when the log was last pruned
+	q       crm.WebhookQueue
+	opt     Options
+	client  *http.Client
+	wake    chan struct{}
+	stop    chan struct{}
+	done    chan struct{}
+	once    sync.Once
+	started atomic.Bool
+	pruned  time.Time // when the log was last pruned
 }
 
 // NewWorker returns a worker over q; Start runs it.
@@ -82,6 +84,9 @@ func system() context.Context { return crm.WithActor(context.Background(), crm.S
 // an attempt ends, so one endpoint timing out does not hold back the
 // deliveries to all the others until its batch is done.
 func (w *Worker) Start() {
+	if w.started.Swap(true) {
+		return
+	}
 	go func() {
 		defer close(w.done)
 		// In-flight requests finish even when Stop is called: their
@@ -134,6 +139,9 @@ func (w *Worker) Wake() {
 // lease from whichever server polls next.
 func (w *Worker) Stop(ctx context.Context) error {
 	w.once.Do(func() { close(w.stop) })
+	if !w.started.Load() {
+		return nil
+	}
 	select {
 	case <-w.done:
 		return nil
