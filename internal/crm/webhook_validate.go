@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -78,12 +79,21 @@ func checkWebhookURL(v *Validation, raw string) {
 		// Credentials in a URL end up in logs and the console; receivers
 		// authenticate the sender by the signature instead.
 		v.Add("url", "webhook_credentials")
-	case u.Hostname() == "" || u.Port() == "0" || len(u.Port()) > 5:
+	case u.Hostname() == "" || !validPort(u.Port()):
 		v.Add("url", "webhook_host")
 	case !isIPLiteral(u.Hostname()) && !ValidWebhookHost(u.Hostname()):
 		// A literal IP passes: the dial-time guard decides about it.
 		v.Add("url", "webhook_host")
 	}
+}
+
+// validPort accepts no port or 1–65535.
+func validPort(p string) bool {
+	if p == "" {
+		return true
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535
 }
 
 func isIPLiteral(h string) bool {

@@ -101,6 +101,8 @@ func TestWebhookValidation(t *testing.T) {
 		{crm.WebhookInput{URL: ptr("http://0x7f000001/")}, "url", "webhook_host", false},
 		{crm.WebhookInput{URL: ptr("http://017700000001/")}, "url", "webhook_host", false},
 		{crm.WebhookInput{URL: ptr("http://127.1/")}, "url", "webhook_host", false},
+		{crm.WebhookInput{URL: ptr("https://shop.example:70000/")}, "url", "webhook_host", false},
+		{crm.WebhookInput{URL: ptr("https://shop.example:0/")}, "url", "webhook_host", false},
 		{crm.WebhookInput{URL: ptr("https://shop.example/#frag")}, "url", "invalid_url", false},
 		{crm.WebhookInput{URL: ptr("https://shop.example/" + strings.Repeat("a", 2000))}, "url", "too_long", false},
 		{crm.WebhookInput{URL: ptr("https://shop.example/"), Events: &[]string{"contact.created", "order.shipped"}}, "events", "unknown_event", false},
