@@ -40,7 +40,7 @@ type DB struct {
 	keys   keyCache
 	stmts  stmtCache
 	wstmts writeStmts
-	orders orderBatcher
+	txb    txBatcher
 }
 
 // Engine names the database engine: "sqlite" or "postgres".
@@ -175,7 +175,11 @@ func (db *DB) BeginTx(ctx context.Context) (*Tx, error) {
 }
 
 // inTx runs fn in a write transaction, committing when it returns nil.
+// On SQLite it joins the next group commit (txbatch.go).
 func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.pool == nil {
+		return db.batchTx(ctx, fn)
+	}
 	tx, err := db.BeginTx(ctx)
 	if err != nil {
 		return err

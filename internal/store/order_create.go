@@ -36,7 +36,12 @@ func (db *DB) CreateOrder(ctx context.Context, in crm.OrderInput) (*crm.Order, e
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	id, err := db.placeOrder(ctx, a, &in)
+	var id int64
+	err = db.inTx(ctx, func(tx *Tx) error {
+		var err error
+		id, err = tx.createOrder(ctx, a, &in)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
