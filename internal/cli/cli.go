@@ -50,6 +50,8 @@ Every command takes --db and --config. Precedence: flags, then ECRM_* environmen
 variables (ECRM_ADDR, ECRM_DB, ECRM_SECURE_COOKIES, ECRM_LOG_LEVEL), then the TOML
 file, then defaults. Roles: admin, manager, sales, support, marketing, read-only.
 Scopes: RESOURCE:read, RESOURCE:write or *.
+Webhooks never call private, loopback or link-local addresses unless
+ECRM_WEBHOOK_ALLOW_PRIVATE=1 (TOML webhook_allow_private = true).
 `
 
 // Run executes one command line.
