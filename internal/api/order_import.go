@@ -27,7 +27,7 @@ type orderImportInput struct {
 	MinorUnits  bool   `query:"minor_units" doc:"Unit prices are integers in minor units (cents) instead of decimals in major units (12.50)."`
 	Currency    string `query:"currency" maxLength:"3" doc:"Currency of rows without a currency column (default USD)."`
 	Source      string `query:"source" maxLength:"40" doc:"System the customer_id column comes from (default csv)."`
-	NoTimeline  bool   `query:"no_timeline" doc:"Do not put the orders on the customers' timelines."`
+	Timeline    bool   `query:"timeline" doc:"Also put every order on its customer's timeline (off by default: the contact's purchases list shows them anyway)."`
 	RawBody     []byte `contentType:"text/csv"`
 }
 
@@ -41,7 +41,7 @@ func (s *server) importOrders(ctx context.Context, in *orderImportInput) (*order
 		return nil, crm.Errorf(crm.ENOTFOUND, "order import is not available")
 	}
 	opts := crm.OrderFileOptions{Format: in.Format, Encoding: in.Encoding, MinorUnits: in.MinorUnits, Currency: in.Currency,
-		CustomerSource: in.Source, NoTimeline: in.NoTimeline, Mapping: map[string]string{}}
+		CustomerSource: in.Source, Timeline: in.Timeline, Mapping: map[string]string{}}
 	var v crm.Validation
 	for _, pair := range strings.Split(in.Map, ",") {
 		if strings.TrimSpace(pair) == "" {

@@ -10,7 +10,7 @@ import (
 	"github.com/ecrm/ecrm/internal/store"
 )
 
-const importOrdersUsage = "usage: ecrm import orders FILE [--format csv|cdnow] [--map field=Header,…] [--minor-units] [--currency USD] [--source NAME] [--encoding …] [--no-timeline]"
+const importOrdersUsage = "usage: ecrm import orders FILE [--format csv|cdnow] [--map field=Header,…] [--minor-units] [--currency USD] [--source NAME] [--encoding …] [--timeline]"
 
 // runImportOrders imports historical orders: a CDNOW file or a generic
 // CSV whose columns are found by header name or mapped with --map.
@@ -22,7 +22,7 @@ func runImportOrders(ctx context.Context, env Env, args []string) error {
 	currency := c.fs.String("currency", "USD", "currency of rows without a currency column")
 	source := c.fs.String("source", "csv", "system the customer_id column comes from (external ids)")
 	enc := c.fs.String("encoding", "", "CSV encoding: utf-8, shift_jis or windows-1256 (default: detect)")
-	noTimeline := c.fs.Bool("no-timeline", false, "do not put the orders on the customers' timelines")
+	timeline := c.fs.Bool("timeline", false, "also put every order on its customer's timeline (slower; the contact page lists purchases anyway)")
 	// Flags may come before or after FILE (the usage puts them after).
 	var files []string
 	for {
@@ -67,7 +67,7 @@ func runImportOrders(ctx context.Context, env Env, args []string) error {
 	}
 	defer f.Close()
 	rep, err := db.ImportOrders(system(ctx), f, crm.OrderFileOptions{Format: *format, Encoding: *enc, Mapping: m,
-		MinorUnits: *minor, Currency: *currency, CustomerSource: *source, NoTimeline: *noTimeline})
+		MinorUnits: *minor, Currency: *currency, CustomerSource: *source, Timeline: *timeline})
 	if rep != nil {
 		for _, r := range rep.Rejected {
 			if r.Field == "" {

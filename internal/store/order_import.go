@@ -63,8 +63,8 @@ type OrderImport struct {
 
 // OrderImportOptions control an order import.
 type OrderImportOptions struct {
-	// NoTimeline skips the timeline activities of kind "order".
-	NoTimeline bool
+	// Timeline writes a timeline activity of kind "order" per order.
+	Timeline bool
 }
 
 // BeginOrderImport authorises an order import (import:write and
@@ -86,7 +86,7 @@ func (db *DB) BeginOrderImport(ctx context.Context, opts OrderImportOptions) (*O
 		return nil, err
 	}
 	imp := &OrderImport{db: db, actor: a, tx: tx, currency: "USD", byExt: map[string]map[string]int64{},
-		byEmail: map[string]int64{}, seen: map[string]bool{}, matched: map[int64]bool{}, activity: !opts.NoTimeline}
+		byEmail: map[string]int64{}, seen: map[string]bool{}, matched: map[int64]bool{}, activity: opts.Timeline}
 	var cur string
 	switch err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'currency'`).Scan(&cur); {
 	case err == nil && cur != "":
@@ -253,7 +253,7 @@ func (imp *OrderImport) Finish(ctx context.Context) (OrderImportResult, error) {
 			}
 			cond, args := `id BETWEEN $1 AND $2 AND contact_id IS NOT NULL`, []any{imp.lo, imp.hi}
 			if !imp.checkDB {
-				cond, args = `contact_id IS NOT NULL`, nil
+				cond, args = "", nil // every order is the import's
 			}
 			if err := imp.tx.rollupCustomers(ctx, cond, args...); err != nil {
 				return err

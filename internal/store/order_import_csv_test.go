@@ -66,7 +66,7 @@ func TestOrderImportCSVRejects(t *testing.T) {
 
 		// Minor units, mapping by field, an existing contact by email.
 		minor := "no,mail,day,code,qty,cents\nB1,SARA@example.com,2024-04-01,TEA-1,3,450\n"
-		rep, err = db.ImportOrders(ctx, strings.NewReader(minor), crm.OrderFileOptions{MinorUnits: true, Currency: "EUR",
+		rep, err = db.ImportOrders(ctx, strings.NewReader(minor), crm.OrderFileOptions{MinorUnits: true, Currency: "EUR", Timeline: true,
 			Mapping: map[string]string{"order_id": "no", "email": "mail", "date": "day", "sku": "code", "quantity": "qty", "unit_price": "cents"}})
 		if err != nil || rep.Orders != 1 || rep.ContactsMatched != 1 || rep.ContactsCreated != 0 {
 			t.Fatalf("minor units: %+v %v", rep, err)
@@ -77,6 +77,14 @@ func TestOrderImportCSVRejects(t *testing.T) {
 		}
 		if got := count(t, db, `SELECT orders FROM customer_facts f JOIN contacts c ON c.id = f.contact_id WHERE c.email = 'sara@example.com'`); got != 2 {
 			t.Errorf("sara's orders = %d, want 2", got)
+		}
+		// With Timeline the order is on Sara's timeline, as live orders are.
+		if got := count(t, db, `SELECT COUNT(*) FROM activities a JOIN orders o ON o.id = a.order_id
+WHERE a.kind = 'order' AND o.external_id = 'B1' AND a.contact_id = o.contact_id AND a.occurred_at = o.placed_at AND a.subject = '3 × TEA-1'`); got != 1 {
+			t.Errorf("timeline entries of B1 = %d, want 1", got)
+		}
+		if got := count(t, db, `SELECT COUNT(*) FROM activities`); got != 1 {
+			t.Errorf("activities = %d, want only B1's", got)
 		}
 		// A mapping naming a column the file lacks is an error before anything is written.
 		if _, err := db.ImportOrders(ctx, strings.NewReader(minor), crm.OrderFileOptions{Mapping: map[string]string{"order_id": "Nope"}}); crm.ErrorCode(err) != crm.EINVALID {

@@ -62,7 +62,7 @@ func (db *DB) ImportOrders(ctx context.Context, r io.Reader, opts crm.OrderFileO
 		v.Add("format", "invalid_choice")
 		return nil, v.Err()
 	}
-	imp, err := db.BeginOrderImport(ctx, OrderImportOptions{NoTimeline: opts.NoTimeline})
+	imp, err := db.BeginOrderImport(ctx, OrderImportOptions{Timeline: opts.Timeline})
 	if err != nil {
 		return nil, err
 	}

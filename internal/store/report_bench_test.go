@@ -19,7 +19,7 @@ import (
 // 200 SKUs. Deterministic for a seed.
 func GenerateSales(ctx context.Context, db *store.DB, n int, seed uint64) error {
 	rng := rand.New(rand.NewPCG(seed, 1))
-	imp, err := db.BeginOrderImport(ctx, store.OrderImportOptions{NoTimeline: true})
+	imp, err := db.BeginOrderImport(ctx, store.OrderImportOptions{})
 	if err != nil {
 		return err
 	}

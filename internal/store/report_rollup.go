@@ -52,16 +52,23 @@ GROUP BY o.placed_at / 86400000, o.currency, l.sku`, span},
 
 // rollupCustomers recomputes customer_firsts for the contacts that cond
 // (a condition on orders' contact_id, with args) selects: each one's
-// first purchase and the time of its second.
+// first purchase and the time of its second. cond "" means every contact
+// with orders (an import into an empty orders table).
 func (tx *Tx) rollupCustomers(ctx context.Context, cond string, args ...any) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM customer_firsts WHERE contact_id IN (SELECT contact_id FROM orders WHERE `+cond+`)`, args...); err != nil {
+	del := `DELETE FROM customer_firsts`
+	which := `contact_id IS NOT NULL`
+	if cond != "" {
+		del += ` WHERE contact_id IN (SELECT contact_id FROM orders WHERE ` + cond + `)`
+		which = `contact_id IN (SELECT contact_id FROM orders WHERE ` + cond + `)`
+	}
+	if _, err := tx.ExecContext(ctx, del, args...); err != nil {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO customer_firsts (contact_id, first_at, first_currency, first_total, second_at)
 SELECT contact_id, MAX(CASE WHEN rn = 1 THEN placed_at END), MAX(CASE WHEN rn = 1 THEN currency END),
   MAX(CASE WHEN rn = 1 THEN total END), MAX(CASE WHEN rn = 2 THEN placed_at END)
 FROM (SELECT contact_id, placed_at, currency, total, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY placed_at, id) AS rn
-  FROM orders WHERE contact_id IN (SELECT contact_id FROM orders WHERE `+cond+`) AND status IN `+purchasedSQL+`) x
+  FROM orders WHERE `+which+` AND status IN `+purchasedSQL+`) x
 WHERE rn <= 2 GROUP BY contact_id`, args...)
 	return err
 }
