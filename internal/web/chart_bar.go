@@ -49,6 +49,9 @@ func (c barChart) svg(l *i18n.Locale) template.HTML {
 		return ""
 	}
 	slot := max(18, min(72, 720/n))
+	if n <= 2 {
+		slot = 160 // a gauge-like chart still needs room for its reference
+	}
 	bar := slot * 2 / 3
 	width := chartAxis + slot*n + chartRightSide
 	top := c.Max
@@ -112,20 +115,23 @@ func (c barChart) svg(l *i18n.Locale) template.HTML {
 		}
 		// Labels alternate rows when slots are narrow, so they never overlap.
 		ly := chartBottom + 16
-		if slot < 56 && i%2 == 1 {
+		if slot < 64 && i%2 == 1 {
 			ly += 16
 		}
 		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="middle">%s</text>`, slotX(i)+slot/2, ly, esc(label))
 	}
 	if c.RefLabel != "" {
+		// The line across the plot; its label goes below, with a sample
+		// of the line, so it never covers a bar.
 		ry := y(c.Ref)
 		x0, x1 := min(axisX, slotX(n-1)), max(axisX, slotX(0)+slot)
 		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#c2410c" stroke-width="2" stroke-dasharray="6 4"/>`, x0, ry, x1, ry)
-		lx, la := x1-4, "end"
+		lx, tx, ta := chartAxis, chartAxis+28, "start"
 		if rtl {
-			lx, la = x0+4, "start"
+			lx, tx, ta = width-chartAxis-24, width-chartAxis-28, "end"
 		}
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="%s" fill="#c2410c">%s</text>`, lx, ry-6, la, esc(c.RefLabel))
+		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#c2410c" stroke-width="2" stroke-dasharray="6 4"/>`, lx, chartHeight-8, lx+24, chartHeight-8)
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="%s" fill="#c2410c">%s</text>`, tx, chartHeight-4, ta, esc(c.RefLabel))
 	}
 	// A legend when bars stack.
 	if len(c.Series) > 1 {
