@@ -87,7 +87,7 @@ func TestSalesReportMeasure(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Logf("%s: report %d: %v (%s – %s: %d orders, %d customers in the cohort, %d repeat)", db.Engine(), i, time.Since(start),
+			t.Logf("%s: report %d: %v (%s – %s: %d orders, %d customers by its end, %d bought again)", db.Engine(), i, time.Since(start),
 				rep.From.Format(time.DateOnly), rep.To.Format(time.DateOnly), rep.Orders, rep.Customers, rep.Repeat)
 		}
 		if keep := os.Getenv("ECRM_SALES_KEEP"); keep != "" && db.Engine() == "sqlite" {
