@@ -77,6 +77,10 @@ type RejectedLine struct {
 	Line   int    `json:"line"`
 	Field  string `json:"field"`
 	Reason string `json:"reason"`
+	// Key and Args name the reason in the message catalogue ("error."+Key
+	// for field errors), for readers of other languages.
+	Key  string `json:"-"`
+	Args []any  `json:"-"`
 }
 
 // OrderImportReport is the outcome of an order import.

@@ -33,7 +33,7 @@ func parseCDNOW(r io.Reader, emit func([]crm.HistoricalOrder) error) ([]crm.Reje
 			continue // the header
 		}
 		if len(f) != 4 {
-			bad = append(bad, crm.RejectedLine{Line: line, Reason: rejectReason("cdnow_fields", []any{len(f)})})
+			bad = append(bad, crm.RejectedLine{Line: line, Reason: rejectReason("cdnow_fields", []any{len(f)}), Key: "cdnow_fields", Args: []any{len(f)}})
 			continue
 		}
 		o, rej := cdnowOrder(f, line)
@@ -61,19 +61,19 @@ func parseCDNOW(r io.Reader, emit func([]crm.HistoricalOrder) error) ([]crm.Reje
 func cdnowOrder(f []string, line int) (crm.HistoricalOrder, *crm.RejectedLine) {
 	cust, date, qty, dollars := f[0], f[1], f[2], f[3]
 	if !isDigits(cust) || len(cust) > 20 {
-		return crm.HistoricalOrder{}, &crm.RejectedLine{Line: line, Field: "customer", Reason: rejectReason("invalid_value", nil)}
+		return crm.HistoricalOrder{}, &crm.RejectedLine{Line: line, Field: "customer", Reason: rejectReason("invalid_value", nil), Key: "invalid_value"}
 	}
 	at, err := time.Parse("20060102", date)
 	if err != nil || len(date) != 8 {
-		return crm.HistoricalOrder{}, &crm.RejectedLine{Line: line, Field: "date", Reason: rejectReason("invalid_date", nil)}
+		return crm.HistoricalOrder{}, &crm.RejectedLine{Line: line, Field: "date", Reason: rejectReason("invalid_date", nil), Key: "invalid_date"}
 	}
 	q, err := strconv.ParseInt(qty, 10, 64)
 	if err != nil || q <= 0 {
-		return crm.HistoricalOrder{}, &crm.RejectedLine{Line: line, Field: "quantity", Reason: rejectReason("positive_quantity", nil)}
+		return crm.HistoricalOrder{}, &crm.RejectedLine{Line: line, Field: "quantity", Reason: rejectReason("positive_quantity", nil), Key: "positive_quantity"}
 	}
 	total, ok := parseMinor(dollars, 2)
 	if !ok || total < 0 {
-		return crm.HistoricalOrder{}, &crm.RejectedLine{Line: line, Field: "amount", Reason: rejectReason("invalid_amount", nil)}
+		return crm.HistoricalOrder{}, &crm.RejectedLine{Line: line, Field: "amount", Reason: rejectReason("invalid_amount", nil), Key: "invalid_amount"}
 	}
 	return crm.HistoricalOrder{
 		Line: line, ExternalID: "cdnow:" + cust + ":" + date + ":" + strconv.Itoa(line),

@@ -107,7 +107,7 @@ func csvOrders(r io.Reader, opts crm.OrderFileOptions) ([]crm.HistoricalOrder, [
 		}
 		var le *csvx.LineError
 		if errors.As(err, &le) {
-			bad = append(bad, crm.RejectedLine{Line: le.Line, Reason: rejectLineReason(le)})
+			bad = append(bad, crm.RejectedLine{Line: le.Line, Reason: rejectLineReason(le), Key: le.Key})
 			if le.Fatal() {
 				break
 			}
@@ -143,7 +143,7 @@ func csvOrders(r io.Reader, opts crm.OrderFileOptions) ([]crm.HistoricalOrder, [
 	for _, o := range orders {
 		if broken[o.ExternalID] {
 			for _, l := range o.Lines {
-				bad = append(bad, crm.RejectedLine{Line: l.Line, Field: "order_id", Reason: rejectReason("order_line_rejected", nil)})
+				bad = append(bad, crm.RejectedLine{Line: l.Line, Field: "order_id", Reason: rejectReason("order_line_rejected", nil), Key: "order_line_rejected"})
 			}
 			continue
 		}
@@ -156,7 +156,7 @@ func csvOrders(r io.Reader, opts crm.OrderFileOptions) ([]crm.HistoricalOrder, [
 func csvRow(row map[string]string, line int, opts crm.OrderFileOptions) (crm.HistoricalOrder, crm.HistoricalLine, []crm.RejectedLine) {
 	var rej []crm.RejectedLine
 	fail := func(field, key string, args ...any) {
-		rej = append(rej, crm.RejectedLine{Line: line, Field: field, Reason: rejectReason(key, args)})
+		rej = append(rej, crm.RejectedLine{Line: line, Field: field, Reason: rejectReason(key, args), Key: key, Args: args})
 	}
 	o := crm.HistoricalOrder{Line: line, ExternalID: row["order_id"], Email: row["email"], CustomerID: row["customer_id"],
 		CustomerSource: opts.CustomerSource, Status: strings.ToLower(row["status"]), Channel: strings.ToLower(row["channel"])}

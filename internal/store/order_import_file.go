@@ -82,7 +82,7 @@ func (db *DB) ImportOrders(ctx context.Context, r io.Reader, opts crm.OrderFileO
 	rep := &crm.OrderImportReport{Orders: res.Orders, Lines: res.Lines, Skipped: res.Skipped, ContactsCreated: res.ContactsCreated,
 		ContactsMatched: res.ContactsMatched, FactsUpdated: res.FactsUpdated, Rejected: bad}
 	for _, e := range res.Errors {
-		rep.Rejected = append(rep.Rejected, crm.RejectedLine{Line: e.Line, Field: e.Field, Reason: rejectReason(e.Key, e.Args)})
+		rep.Rejected = append(rep.Rejected, crm.RejectedLine{Line: e.Line, Field: e.Field, Reason: rejectReason(e.Key, e.Args), Key: e.Key, Args: e.Args})
 	}
 	slices.SortStableFunc(rep.Rejected, func(a, b crm.RejectedLine) int { return a.Line - b.Line })
 	if rep.Rejected == nil {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -29,8 +30,42 @@ func init() {
 		if _, err := imp.Finish(sys()); err != nil {
 			t.Fatal(err)
 		}
-		return []pageCase{{"report_sales", "/reports/sales", "figure.chart svg rect", 200}}
+		return []pageCase{{"report_sales", "/reports/sales", "figure.chart svg rect", 200},
+			{"report_import", "/import/orders", "form[action='/import/orders'] select[name=format]", 200}}
 	})
+	// The matrix's allowed POST imports one CDNOW line (a form field, so
+	// no multipart upload is needed).
+	targetParts = append(targetParts, func(t *testing.T, e *env, pattern string, tg *targets) (url.Values, bool) {
+		if pattern != "POST /import/orders" {
+			return nil, false
+		}
+		return url.Values{"format": {"cdnow"}, "encoding": {""}, "content": {" 90001 19970101 1 9.99\n"}}, true
+	})
+}
+
+func TestOrderImportPage(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, "sqlite"))
+	file := "Order,E-mail,Date,SKU,Qty,Price\nA1,sara@example.com,2024-01-05,TEA,2,4.50\nA2,sara@example.com,2024-13-05,TEA,1,4.50\n"
+	for i, lang := range []string{"en", "fa", "ja"} {
+		c := e.session(crm.RoleManager)
+		c.lang = lang
+		rec := e.upload(c, "/import/orders", url.Values{"format": {"csv"}, "encoding": {""}, "currency": {"USD"}}, strings.ReplaceAll(file, "A", string(rune('K'+i))))
+		if rec.Code != 200 {
+			t.Fatalf("%s: %d\n%s", lang, rec.Code, rec.Body)
+		}
+		d := doc(t, rec)
+		stats, reason := d.Find("#order-import-report").Text(), d.Find("table tbody td").Eq(2).Text()
+		want := map[string][]string{"en": {"1 orders imported", "Enter a valid date."}, "fa": {"۱ سفارش وارد شد", "تاریخ"}, "ja": {"1 件の注文", "日付"}}[lang]
+		if !strings.Contains(stats, want[0]) || !strings.Contains(reason, want[1]) {
+			t.Errorf("%s: report %q, reason %q", lang, stats, reason)
+		}
+		if got := d.Find("table tbody td").First().Text(); lang == "fa" && got != "۳" {
+			t.Errorf("fa: line %q, want ۳", got)
+		}
+	}
+	if rec := e.do(e.session(crm.RoleManager), http.MethodPost, "/import/orders", url.Values{"format": {"xml"}, "encoding": {""}, "content": {"x"}}); rec.Code != http.StatusUnprocessableEntity {
+		t.Errorf("bad format = %d", rec.Code)
+	}
 }
 
 // seedSales imports a few historical orders, 1997–98 like CDNOW's.
