@@ -118,6 +118,12 @@ func (s *server) routeTable() []route {
 		auth("POST /views/{id}/delete", s.deleteView),
 		auth("POST /tasks/{id}/done", s.taskDone, p(crm.ResTasks, W)),
 
+		// Sales dashboard (report.go).
+		auth("GET /reports/sales", s.salesReport, p(crm.ResReports, R)),
+		// Historical order import (report_import.go): unknown customers become contacts.
+		auth("GET /import/orders", s.orderImportForm, p(crm.ResImport, W), p(crm.ResOrders, W), p(crm.ResContacts, W)),
+		auth("POST /import/orders", s.orderImport, p(crm.ResImport, W), p(crm.ResOrders, W), p(crm.ResContacts, W)),
+
 		auth("GET /import", s.importForm, p(crm.ResImport, W)),
 		auth("POST /import/preview", s.importPreview, p(crm.ResImport, W)),
 		auth("POST /import/run", s.importRun, p(crm.ResImport, W)),
