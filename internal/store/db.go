@@ -86,7 +86,10 @@ func open(ctx context.Context, dsn string) (*DB, error) {
 		// which is shared and free to reclaim.
 		common := "?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=journal_mode(WAL)"
 		u := "file:" + url.PathEscape(path)
-		w, err := sql.Open("sqlite", u+common+"&_pragma=cache_size(-32000)&_txlock=immediate")
+		// The writer's statement journal (every savepoint of a group
+		// commit writes one) stays in memory: as a temp file it was a
+		// fifth of an order's CPU in pwrite calls.
+		w, err := sql.Open("sqlite", u+common+"&_pragma=cache_size(-32000)&_pragma=temp_store(2)&_txlock=immediate")
 		if err != nil {
 			return nil, err
 		}
