@@ -86,6 +86,7 @@ func seedDemo(ctx context.Context, db *store.DB, contacts int, seed uint64) (*de
 		companyIDs[i] = c.ID
 	}
 	tiers := []string{"bronze", "silver", "gold"}
+	var deals []*crm.Contact // opportunities get a deal each
 	for i := range contacts {
 		in, ci := g.Contact(i, nCompanies)
 		if ci >= 0 {
@@ -114,6 +115,12 @@ func seedDemo(ctx context.Context, db *store.DB, contacts int, seed uint64) (*de
 		if err := seedOrders(ctx, db, c, g.Orders(i, c.Stage, now), now); err != nil {
 			return nil, err
 		}
+		if c.Stage == "opportunity" && len(deals) < 60 {
+			deals = append(deals, c)
+		}
+	}
+	if err := seedDeals(ctx, db, deals, now); err != nil {
+		return nil, err
 	}
 	return &demoLogin{Email: staff[0].email, Password: pw, Others: strings.Join(others, ", ")}, nil
 }
@@ -163,6 +170,41 @@ func seedOrders(ctx context.Context, db *store.DB, c *crm.Contact, orders []demo
 				in.Carrier, in.TrackingNumber = "DHL", fmt.Sprintf("JD%012d", placed.ID*7919)
 			}
 			if _, err := db.SetOrderStatus(ctx, placed.ID, in); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// seedDeals gives opportunities a deal each in the default pipeline, spread
+// over its stages and the coming months, with product lines so quotes work.
+func seedDeals(ctx context.Context, db *store.DB, contacts []*crm.Contact, now time.Time) error {
+	pipes, err := db.FindPipelines(ctx)
+	if err != nil || len(pipes) == 0 {
+		return err
+	}
+	stages := pipes[0].Stages
+	skus := []string{"TS-4001", "HD-4002", "MG-5001", "TE-5003", "VN-2001", "BK-3001"}
+	for k, c := range contacts {
+		close := now.AddDate(0, k%6, 7+k%20).Format(time.DateOnly)
+		lines := []crm.DealLineInput{{SKU: skus[k%len(skus)], Quantity: int64(5 + k%20)}, {SKU: skus[(k+2)%len(skus)], Quantity: int64(10 + k%15)}}
+		d, err := db.CreateDeal(ctx, crm.DealInput{Title: ptr(fmt.Sprintf("%s — %s", c.Name(), []string{"team shirts", "gift boxes", "office supplies", "event order"}[k%4])),
+			Currency: ptr(demo.DemoCurrency), ContactID: &c.ID, CompanyID: c.CompanyID, OwnerID: c.OwnerID, ExpectedClose: &close, Lines: &lines})
+		if err != nil {
+			return err
+		}
+		// Most deals are still open; every seventh is won or lost.
+		target := stages[k%3]
+		if k%7 == 6 && len(stages) >= 5 {
+			target = stages[3+k%2]
+		}
+		if target.ID != d.StageID {
+			in := crm.DealStageInput{StageID: target.ID}
+			if target.Kind == "lost" {
+				in.LostReason = "price"
+			}
+			if _, err := db.MoveDeal(ctx, d.ID, in); err != nil {
 				return err
 			}
 		}
