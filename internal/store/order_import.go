@@ -57,8 +57,9 @@ type OrderImport struct {
 	lo, hi             int64           // range of the order ids this import stored
 	activity           bool            // write "order" activities on timelines
 	finished           bool
-	indexes            []string // dropped for the import, rebuilt by Finish
-	placedLo, placedHi int64    // range of placed_at of the orders stored
+	indexes            []string      // dropped for the import, rebuilt by Finish
+	placedLo, placedHi int64         // range of placed_at of the orders stored
+	rollup             *importRollup // sums kept in Go (order_import_rollup.go), or nil
 }
 
 // OrderImportOptions control an order import.
@@ -101,6 +102,9 @@ func (db *DB) BeginOrderImport(ctx context.Context, opts OrderImportOptions) (*O
 		return nil, db.mapErr(err)
 	}
 	imp.checkDB = n > 0
+	if !imp.checkDB && db.dialect.name() == "sqlite" {
+		imp.rollup = newImportRollup()
+	}
 	if imp.indexes, err = tx.dropOrderIndexes(ctx); err != nil {
 		tx.end(ctx, false)
 		return nil, db.mapErr(err)
@@ -247,15 +251,11 @@ func (imp *OrderImport) Finish(ctx context.Context) (OrderImportResult, error) {
 			imp.res.FactsUpdated = n
 			// The sales rollups of every day the import touched, and of
 			// its customers (report_rollup.go).
-			from, to := imp.placedLo/dayMS*dayMS, (imp.placedHi/dayMS+1)*dayMS
-			if err := imp.tx.rollupDayRange(ctx, from, to); err != nil {
-				return err
-			}
-			cond, args := `id BETWEEN $1 AND $2 AND contact_id IS NOT NULL`, []any{imp.lo, imp.hi}
-			if !imp.checkDB {
-				cond, args = "", nil // every order is the import's
-			}
-			if err := imp.tx.rollupCustomers(ctx, cond, args...); err != nil {
+			if imp.rollup != nil {
+				if err := imp.rollup.write(ctx, imp.tx); err != nil {
+					return err
+				}
+			} else if err := imp.rollupSQL(ctx); err != nil {
 				return err
 			}
 		}
@@ -307,4 +307,18 @@ ON CONFLICT (contact_id) DO UPDATE SET orders = excluded.orders, total_spent = e
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil
+}
+
+// rollupSQL recomputes the sales rollups of every day the import touched,
+// and of its customers, from the orders (report_rollup.go).
+func (imp *OrderImport) rollupSQL(ctx context.Context) error {
+	from, to := imp.placedLo/dayMS*dayMS, (imp.placedHi/dayMS+1)*dayMS
+	if err := imp.tx.rollupDayRange(ctx, from, to); err != nil {
+		return err
+	}
+	cond, args := `id BETWEEN $1 AND $2 AND contact_id IS NOT NULL`, []any{imp.lo, imp.hi}
+	if !imp.checkDB {
+		cond, args = "", nil // every order is the import's
+	}
+	return imp.tx.rollupCustomers(ctx, cond, args...)
 }

@@ -117,6 +117,29 @@ WHERE x.external_id = '00001' AND c.first_name = 'CDNOW customer' AND c.last_nam
 			t.Errorf("order of 00001 = %d cents, want 1177", got)
 		}
 
+		// The dashboard over the whole file agrees with the file (the
+		// rollups come from Go sums on SQLite and from SQL on PostgreSQL).
+		from, to := time.Date(1997, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(1998, 7, 1, 0, 0, 0, 0, time.UTC)
+		sr, err := db.SalesReport(ctx, crm.SalesReportFilter{From: &from, To: &to})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var repeat int
+		for _, n := range orders {
+			if n >= 2 {
+				repeat++
+			}
+		}
+		var newRevenue int64
+		for _, m := range sr.Months(nil) {
+			newRevenue += m.NewRevenue
+		}
+		if sr.Orders != 69659 || sr.Revenue != all || sr.Customers != 23570 || sr.Repeat != repeat || len(sr.TopProducts) != 1 ||
+			sr.TopProducts[0].Lines != 69659 || sr.TopProducts[0].Revenue != all || newRevenue <= 0 || newRevenue >= all {
+			t.Errorf("report over the file: %d orders, %d revenue (want %d), %d customers, %d repeat (want %d), new %d, products %+v",
+				sr.Orders, sr.Revenue, all, sr.Customers, sr.Repeat, repeat, newRevenue, sr.TopProducts)
+		}
+
 		f, _ = os.Open(cdnowPath)
 		rep, err = db.ImportOrders(ctx, f, crm.OrderFileOptions{Format: crm.OrderFormatCDNOW})
 		f.Close()

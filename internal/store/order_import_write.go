@@ -273,7 +273,10 @@ func (imp *OrderImport) insertOrders(ctx context.Context, tx *bulkTx, orders []*
 		imp.lo = ids[0]
 	}
 	imp.hi = max(imp.hi, ids[len(ids)-1])
-	for _, o := range orders {
+	for i, o := range orders {
+		if imp.rollup != nil {
+			imp.rollup.add(o, contacts[i], totals[i])
+		}
 		at := ms(o.PlacedAt)
 		if imp.res.Orders == 0 && o == orders[0] {
 			imp.placedLo, imp.placedHi = at, at
