@@ -15,6 +15,14 @@ type importRollup struct {
 	days   map[rollupDay]*rollupSum
 	prods  map[rollupProduct]*rollupSum
 	firsts map[int64]*rollupFirst
+	facts  map[int64]*rollupFacts // every customer with an order, purchased or not
+}
+
+// rollupFacts are a customer's purchase facts (customer_facts), as
+// recomputeFactsRange would compute them from the orders.
+type rollupFacts struct {
+	orders, spent int64
+	first, last   int64 // 0 with no purchase
 }
 
 type rollupDay struct {
@@ -42,15 +50,30 @@ type rollupFirst struct {
 }
 
 func newImportRollup() *importRollup {
-	return &importRollup{days: map[rollupDay]*rollupSum{}, prods: map[rollupProduct]*rollupSum{}, firsts: map[int64]*rollupFirst{}}
+	return &importRollup{days: map[rollupDay]*rollupSum{}, prods: map[rollupProduct]*rollupSum{}, firsts: map[int64]*rollupFirst{},
+		facts: map[int64]*rollupFacts{}}
 }
 
-// add counts one stored order (its total is the sum of its lines).
-func (r *importRollup) add(o *crm.HistoricalOrder, contact, total int64) {
+// add counts one stored order (its total is the sum of its lines);
+// currency is the shop's, in which facts count amounts.
+func (r *importRollup) add(o *crm.HistoricalOrder, contact, total int64, currency string) {
+	fc := r.facts[contact]
+	if fc == nil {
+		fc = &rollupFacts{}
+		r.facts[contact] = fc
+	}
 	if !crm.Purchased(o.Status) {
 		return
 	}
 	at := ms(o.PlacedAt)
+	fc.orders++
+	if o.Currency == currency {
+		fc.spent += total
+	}
+	if fc.orders == 1 || at < fc.first {
+		fc.first = at
+	}
+	fc.last = max(fc.last, at)
 	d := rollupDay{at / dayMS, o.Currency}
 	s := r.days[d]
 	if s == nil {
@@ -81,6 +104,30 @@ func (r *importRollup) add(o *crm.HistoricalOrder, contact, total int64) {
 	case !f.hasSecond || at < f.second:
 		f.second, f.hasSecond = at, true
 	}
+}
+
+// writeFacts stores the customers' purchase facts: the rows are new, as
+// the orders table was empty and facts derive from orders.
+func (r *importRollup) writeFacts(ctx context.Context, tx *bulkTx, currency string) (int, error) {
+	type row struct {
+		contact int64
+		f       *rollupFacts
+	}
+	rows := make([]row, 0, len(r.facts))
+	for c, f := range r.facts {
+		rows = append(rows, row{c, f})
+	}
+	now := ms(tx.now)
+	err := tx.insertRows(ctx, "customer_facts", []string{"contact_id", "orders", "total_spent", "currency", "first_order_at", "last_order_at", "updated_at"},
+		len(rows), func(i int, d []any) {
+			f := rows[i].f
+			var first, last any
+			if f.orders > 0 {
+				first, last = f.first, f.last
+			}
+			d[0], d[1], d[2], d[3], d[4], d[5], d[6] = rows[i].contact, f.orders, f.spent, currency, first, last, now
+		})
+	return len(rows), err
 }
 
 // write stores the sums; the rollup tables hold nothing for these days and

@@ -275,7 +275,7 @@ func (imp *OrderImport) insertOrders(ctx context.Context, tx *bulkTx, orders []*
 	imp.hi = max(imp.hi, ids[len(ids)-1])
 	for i, o := range orders {
 		if imp.rollup != nil {
-			imp.rollup.add(o, contacts[i], totals[i])
+			imp.rollup.add(o, contacts[i], totals[i], imp.currency)
 		}
 		at := ms(o.PlacedAt)
 		if imp.res.Orders == 0 && o == orders[0] {
