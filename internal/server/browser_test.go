@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/ecrm/ecrm/internal/crm"
+	"github.com/ecrm/ecrm/internal/store"
 	"github.com/ecrm/ecrm/internal/store/storetest"
 )
 
@@ -43,6 +44,56 @@ func artifacts(t *testing.T) string {
 	return dir
 }
 
+// browserSession serves db on loopback and drives Debian's Chromium on it;
+// step runs actions and, when one fails, saves a screenshot named
+// failPrefix + the step's name before failing the test.
+type browserSession struct {
+	t          *testing.T
+	base       string
+	ctx        context.Context
+	out        string
+	failPrefix string
+}
+
+func newBrowserSession(t *testing.T, chrome string, db *store.DB, failPrefix string) *browserSession {
+	t.Helper()
+	srv, err := New(Config{Addr: "127.0.0.1:0", DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	// Cleanups run last-in first-out: the browser closes before the server.
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	return &browserSession{t: t, base: srv.URL(), ctx: ctx, out: artifacts(t), failPrefix: failPrefix}
+}
+
+func (b *browserSession) shot(name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		png, err := chromedp.CaptureScreenshot()(ctx, tg)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(b.out, name+".png"), png, 0o644)
+	})
+}
+
+func (b *browserSession) step(name string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		chromedp.Do(b.ctx, b.shot(b.failPrefix+name))
+		b.t.Fatalf("%s: %v", name, err)
+	}
+}
+
 // TestBrowserJourney drives the console in real Chromium: log in, create a
 // contact, find it with the live search, log a note on its timeline, then
 // switch to Persian and check the page is laid out right to left.
@@ -53,42 +104,8 @@ func TestBrowserJourney(t *testing.T) {
 	if _, err := db.CreateUser(storetest.System(), crm.UserInput{Email: &email, Name: ptr("Ada Admin"), Role: &role, Password: &pw}); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Config{Addr: "127.0.0.1:0", DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown(context.Background())
-	base := srv.URL()
-
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	out := artifacts(t)
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			png, err := chromedp.CaptureScreenshot()(ctx, tg)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(out, name+".png"), png, 0o644)
-		})
-	}
-	step := func(name string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			chromedp.Do(ctx, shot("failed-"+name))
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	bs := newBrowserSession(t, chrome, db, "failed-")
+	base, ctx, shot, step := bs.base, bs.ctx, bs.shot, bs.step
 
 	step("log in",
 		chromedp.Navigate(base+"/login"),
@@ -153,7 +170,7 @@ func TestBrowserJourney(t *testing.T) {
 	if err != nil || overflow {
 		t.Errorf("phone-sized page scrolls sideways (%v)", err)
 	}
-	t.Logf("screenshots in %s", out)
+	t.Logf("screenshots in %s", bs.out)
 }
 
 func ptr[T any](v T) *T { return &v }

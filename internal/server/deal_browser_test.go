@@ -1,10 +1,7 @@
 package server
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -60,42 +57,8 @@ func TestBrowserDealBoard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(Config{Addr: "127.0.0.1:0", DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Shutdown(context.Background())
-	base := srv.URL()
-
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	out := artifacts(t)
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			png, err := chromedp.CaptureScreenshot()(ctx, tg)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(out, name+".png"), png, 0o644)
-		})
-	}
-	step := func(name string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			chromedp.Do(ctx, shot("failed-deal-"+name))
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	bs := newBrowserSession(t, chrome, db, "failed-deal-")
+	base, ctx, shot, step := bs.base, bs.ctx, bs.shot, bs.step
 	stageOf := func(id int64) string {
 		t.Helper()
 		d, err := db.FindDealByID(sys, id)
@@ -175,7 +138,7 @@ func TestBrowserDealBoard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(out, "deal-quote.pdf"), pdf, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(bs.out, "deal-quote.pdf"), pdf, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if pages := regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf, -1); len(pages) != 1 {
@@ -202,5 +165,5 @@ func TestBrowserDealBoard(t *testing.T) {
 			return [c.scrollWidth, c.clientWidth, document.documentElement.scrollWidth, window.innerWidth].join(' ') + ' ' + wide.join('; '); })()`))
 		t.Errorf("on a phone the columns should scroll sideways inside the board, not the page (%v): board %s", err, dims)
 	}
-	t.Logf("screenshots in %s", out)
+	t.Logf("screenshots in %s", bs.out)
 }
