@@ -143,18 +143,28 @@ func (db *DB) FindContacts(ctx context.Context, f crm.ContactFilter) (crm.Page[*
 	if err != nil {
 		return page, err
 	}
-	q := &listQuery{d: db.dialect}
-	if err := db.contactWhere(ctx, q, a, f); err != nil {
-		return page, err
-	}
 	spec, desc, err := parseSort(f.Sort, contactSortSpecs, "name")
 	if err != nil {
 		return page, err
 	}
 	if f.WithTotal {
-		if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM contacts c WHERE `+q.sql(), q.args...).Scan(&page.Total); err != nil {
+		cq := &listQuery{d: db.dialect}
+		if err := db.contactWhere(ctx, cq, a, f, false); err != nil {
+			return page, err
+		}
+		if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM contacts c WHERE `+cq.sql(), cq.args...).Scan(&page.Total); err != nil {
 			return page, db.mapErr(err)
 		}
+	}
+	// Sorted by anything but the name, a page is found fastest by walking
+	// the sort column's index and testing the few-valued filters (stage,
+	// country: each a tenth to a third of the contacts) on the way; their
+	// (column, name) indexes would make SQLite sort every match first
+	// (1.5 s for 190,000 customers by creation date). Owners stay indexed:
+	// a new account manager may own three contacts of a million.
+	q := &listQuery{d: db.dialect}
+	if err := db.contactWhere(ctx, q, a, f, spec.col != "c.sort_name"); err != nil {
+		return page, err
 	}
 	order, err := q.keyset("c", spec, desc, f.After)
 	if err != nil {
@@ -203,7 +213,15 @@ func contactCursor(c *crm.Contact, sort string) keyCursor {
 	return k
 }
 
-func (db *DB) contactWhere(ctx context.Context, q *listQuery, a *crm.Actor, f crm.ContactFilter) error {
+// contactWhere adds f's conditions; walkSort keeps the few-valued columns
+// from choosing an index (see FindContacts).
+func (db *DB) contactWhere(ctx context.Context, q *listQuery, a *crm.Actor, f crm.ContactFilter, walkSort bool) error {
+	few := func(col string) string {
+		if walkSort {
+			return db.dialect.noIndex(col)
+		}
+		return col
+	}
 	if a.Restricted() {
 		q.add("c.owner_id = " + q.arg(a.UserID))
 	}
@@ -236,10 +254,10 @@ func (db *DB) contactWhere(ctx context.Context, q *listQuery, a *crm.Actor, f cr
 		q.add("c.company_id = " + q.arg(*f.CompanyID))
 	}
 	if f.Stage != "" {
-		q.add("c.stage = " + q.arg(f.Stage))
+		q.add(few("c.stage") + " = " + q.arg(f.Stage))
 	}
 	if f.Country != "" {
-		q.add("c.country = " + q.arg(strings.ToUpper(f.Country)))
+		q.add(few("c.country") + " = " + q.arg(strings.ToUpper(f.Country)))
 	}
 	if f.Email != "" {
 		q.add("c.id IN (SELECT contact_id FROM contact_emails WHERE email = " + q.arg(strings.ToLower(f.Email)) + ")")

@@ -23,6 +23,8 @@ type dialect interface {
 	jsonText(col, keyArg string) string
 	// jsonHas tests that a JSON array field contains a string.
 	jsonHas(col, keyArg, valArg string) string
+	// noIndex writes col so the planner will not pick an index on it.
+	noIndex(col string) string
 	// mapErr translates a driver error into a domain error, or returns it.
 	mapErr(err error) error
 }
@@ -45,6 +47,9 @@ func (sqliteDialect) contactSearch(q string, n int) (string, any) {
 func (sqliteDialect) jsonText(col, keyArg string) string {
 	return "json_extract(" + col + ", '$.' || " + keyArg + ")"
 }
+
+// noIndex uses SQLite's unary plus, which keeps a term from using an index.
+func (sqliteDialect) noIndex(col string) string { return "+" + col }
 
 func (sqliteDialect) jsonHas(col, keyArg, valArg string) string {
 	return "EXISTS (SELECT 1 FROM json_each(" + col + ", '$.' || " + keyArg + ") WHERE value = " + valArg + ")"
@@ -77,6 +82,9 @@ func (postgresDialect) contactSearch(q string, n int) (string, any) {
 func (postgresDialect) jsonText(col, keyArg string) string {
 	return "(" + col + "::jsonb ->> " + keyArg + "::text)"
 }
+
+// noIndex: PostgreSQL plans from column statistics, so the column stays as it is.
+func (postgresDialect) noIndex(col string) string { return col }
 
 func (postgresDialect) jsonHas(col, keyArg, valArg string) string {
 	return "(" + col + "::jsonb -> " + keyArg + "::text) @> to_jsonb(" + valArg + "::text)"
