@@ -13,7 +13,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"flag"
 	"fmt"
 	"io"
@@ -114,25 +113,11 @@ func run(n int, dsn, work string, loadFor time.Duration, workers int) error {
 	}
 	key := strings.SplitN(keyOut, "\n", 2)[0]
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, base, err := startServer(bin, env)
 	if err != nil {
 		return err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv := exec.CommandContext(ctx, bin, "serve", "--addr", addr)
-	srv.Env = env
-	srv.Stderr = os.Stderr
-	if err := srv.Start(); err != nil {
-		return err
-	}
 	defer srv.Process.Kill()
-	base := "http://" + addr
-	if err := waitReady(base); err != nil {
-		return err
-	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 30 * time.Second}
 	rng := rand.New(rand.NewPCG(7, 7))
 
@@ -206,6 +191,28 @@ func run(n int, dsn, work string, loadFor time.Duration, workers int) error {
 		fmt.Printf("| %s | %s |\n", r[0], r[1])
 	}
 	return nil
+}
+
+// startServer runs `ecrm serve` on a free loopback port and waits until
+// it answers /readyz; the caller kills the process.
+func startServer(bin string, env []string) (*exec.Cmd, string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	srv := exec.Command(bin, "serve", "--addr", addr)
+	srv.Env, srv.Stderr = env, os.Stderr
+	if err := srv.Start(); err != nil {
+		return nil, "", err
+	}
+	base := "http://" + addr
+	if err := waitReady(base); err != nil {
+		srv.Process.Kill()
+		return nil, "", err
+	}
+	return srv, base, nil
 }
 
 func ecrm(env []string, bin string, args ...string) (string, error) {

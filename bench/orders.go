@@ -2,12 +2,10 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -51,24 +49,11 @@ func runOrders(dsn, work string, d time.Duration, workers int) error {
 		return err
 	}
 	key := strings.SplitN(keyOut, "\n", 2)[0]
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, base, err := startServer(bin, env)
 	if err != nil {
 		return err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	srv := exec.CommandContext(ctx, bin, "serve", "--addr", addr)
-	srv.Env, srv.Stderr = env, os.Stderr
-	if err := srv.Start(); err != nil {
-		return err
-	}
 	defer srv.Process.Kill()
-	base := "http://" + addr
-	if err := waitReady(base); err != nil {
-		return err
-	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 30 * time.Second}
 	post := func(path string, body any, idem string) (int, []byte, error) {
 		b, _ := json.Marshal(body)
