@@ -60,20 +60,12 @@ func (p dealParams) Query() template.URL { return template.URL(p.values().Encode
 
 // NextQuery is the query of the following page.
 func (p dealParams) NextQuery(after string) template.URL {
-	v := p.values()
-	v.Set("after", after)
-	return template.URL(v.Encode())
+	return withParam(p.values(), "after", after)
 }
 
 // SortQuery sorts by col, flipping the direction when already sorted by it.
 func (p dealParams) SortQuery(col string) template.URL {
-	v := p.values()
-	if p.Sort == col {
-		v.Set("sort", "-"+col)
-	} else {
-		v.Set("sort", col)
-	}
-	return template.URL(v.Encode())
+	return withParam(p.values(), "sort", flipSort(p.Sort, col))
 }
 
 // SortState is the aria-sort value of a column header.

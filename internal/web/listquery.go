@@ -109,6 +109,22 @@ func (p listParams) values() url.Values {
 	return v
 }
 
+// withParam is the query string of v with key set to val; list pages
+// build their next-page and sort links with it.
+func withParam(v url.Values, key, val string) template.URL {
+	v.Set(key, val)
+	return template.URL(v.Encode())
+}
+
+// flipSort is the sort a column header links to: the column ascending,
+// or descending when the list is already sorted by it ascending.
+func flipSort(cur, col string) string {
+	if cur == col {
+		return "-" + col
+	}
+	return col
+}
+
 // Query is the list's query string without the cursor (saved views,
 // counts, exports). It is built by url.Values.Encode, so templates may put
 // it after "?" as it is.
@@ -116,21 +132,13 @@ func (p listParams) Query() template.URL { return template.URL(p.values().Encode
 
 // NextQuery is the query string of the following page.
 func (p listParams) NextQuery(after string) template.URL {
-	v := p.values()
-	v.Set("after", after)
-	return template.URL(v.Encode())
+	return withParam(p.values(), "after", after)
 }
 
 // SortQuery is the query string that sorts by col, flipping the direction
 // when the list is already sorted by it.
 func (p listParams) SortQuery(col string) template.URL {
-	v := p.values()
-	if p.Sort == col {
-		v.Set("sort", "-"+col)
-	} else {
-		v.Set("sort", col)
-	}
-	return template.URL(v.Encode())
+	return withParam(p.values(), "sort", flipSort(p.Sort, col))
 }
 
 // SortState is "asc", "desc" or "" for a column header.

@@ -40,10 +40,7 @@ func (p productListPage) NextQuery() template.URL { return p.query(p.Next) }
 // SortQuery is the query that sorts by col, flipping the direction when it already does.
 func (p productListPage) SortQuery(col string) template.URL {
 	q := p
-	q.Sort = col
-	if p.Sort == col {
-		q.Sort = "-" + col
-	}
+	q.Sort = flipSort(p.Sort, col)
 	return q.query("")
 }
 
