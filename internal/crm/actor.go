@@ -45,11 +45,19 @@ const (
 	ResPipelines    = "pipelines"
 	ResWebhooks     = "webhooks"
 	ResReports      = "reports"
+	// Data collection with consent (issue 4).
+	ResSites    = "sites"    // tracking sites: keys, allowed origins, identify secrets
+	ResEvents   = "events"   // collected browsing events and visitors
+	ResForms    = "forms"    // form builder and submissions
+	ResSurveys  = "surveys"  // NPS, CSAT and custom surveys and their answers
+	ResConsents = "consents" // the consent ledger
+	ResMail     = "mail"     // SMTP settings and the outbox: admins only (credentials)
 )
 
 // Resources lists every resource, for scope validation and the role matrix page.
 var Resources = []string{ResContacts, ResCompanies, ResActivities, ResTasks, ResCustomFields, ResUsers, ResAPIKeys, ResAudit, ResExport, ResImport,
-	ResProducts, ResInventory, ResOrders, ResDeals, ResPipelines, ResWebhooks, ResReports}
+	ResProducts, ResInventory, ResOrders, ResDeals, ResPipelines, ResWebhooks, ResReports,
+	ResSites, ResEvents, ResForms, ResSurveys, ResConsents, ResMail}
 
 // Action is read or write.
 type Action string
@@ -87,23 +95,31 @@ func ParseScope(s string) (string, bool) {
 // keys, audit, webhooks) are absent from every other role. Pipelines are
 // configuration (stages), so only managers change them; support writes
 // orders because returns and shipping questions reach support first.
+// Marketing owns collection (sites, forms, surveys); anyone who talks to
+// customers may record a consent they were given; mail settings hold SMTP
+// credentials, so they are admin-only like webhooks.
 var rolePermissions = map[Role]map[string]Action{
 	RoleAdmin: nil, // everything
 	RoleManager: {ResContacts: Write, ResCompanies: Write, ResActivities: Write, ResTasks: Write,
 		ResCustomFields: Read, ResExport: Write, ResImport: Write,
-		ResProducts: Write, ResInventory: Write, ResOrders: Write, ResDeals: Write, ResPipelines: Write, ResReports: Read},
+		ResProducts: Write, ResInventory: Write, ResOrders: Write, ResDeals: Write, ResPipelines: Write, ResReports: Read,
+		ResSites: Read, ResEvents: Read, ResForms: Write, ResSurveys: Write, ResConsents: Write},
 	RoleSales: {ResContacts: Write, ResCompanies: Write, ResActivities: Write, ResTasks: Write,
 		ResCustomFields: Read, ResImport: Write,
-		ResProducts: Read, ResInventory: Read, ResOrders: Write, ResDeals: Write, ResPipelines: Read, ResReports: Read},
+		ResProducts: Read, ResInventory: Read, ResOrders: Write, ResDeals: Write, ResPipelines: Read, ResReports: Read,
+		ResEvents: Read, ResForms: Read, ResSurveys: Read, ResConsents: Write},
 	RoleSupport: {ResContacts: Write, ResCompanies: Read, ResActivities: Write, ResTasks: Write,
 		ResCustomFields: Read,
-		ResProducts:     Read, ResInventory: Read, ResOrders: Write},
+		ResProducts:     Read, ResInventory: Read, ResOrders: Write,
+		ResEvents: Read, ResSurveys: Read, ResConsents: Write},
 	RoleMarketing: {ResContacts: Write, ResCompanies: Write, ResActivities: Read, ResTasks: Read,
 		ResCustomFields: Read, ResExport: Write, ResImport: Write,
-		ResProducts: Read, ResOrders: Read, ResReports: Read},
+		ResProducts: Read, ResOrders: Read, ResReports: Read,
+		ResSites: Write, ResEvents: Read, ResForms: Write, ResSurveys: Write, ResConsents: Write},
 	RoleReadOnly: {ResContacts: Read, ResCompanies: Read, ResActivities: Read, ResTasks: Read,
 		ResCustomFields: Read,
-		ResProducts:     Read, ResInventory: Read, ResOrders: Read, ResDeals: Read, ResPipelines: Read, ResReports: Read},
+		ResProducts:     Read, ResInventory: Read, ResOrders: Read, ResDeals: Read, ResPipelines: Read, ResReports: Read,
+		ResSites: Read, ResEvents: Read, ResForms: Read, ResSurveys: Read, ResConsents: Read},
 }
 
 // RoleCan reports whether the role grants p.
