@@ -41,6 +41,7 @@ type DB struct {
 	stmts  stmtCache
 	wstmts writeStmts
 	txb    txBatcher
+	signer signerCache
 }
 
 // Engine names the database engine: "sqlite" or "postgres".
@@ -249,6 +250,8 @@ func (db *DB) Services() *crm.Services {
 		Webhooks: db,
 		// Sales reports and historical order import (report*.go, order_import*.go).
 		Reports: db, OrderImports: db,
+		// Data collection with consent (consent.go, mail*.go, secrets.go).
+		Consents: db, Mail: db, Keys: db,
 		Now: func() time.Time { return db.Now() },
 	}
 }
