@@ -32,16 +32,31 @@ type Services struct {
 	// Sales reports and historical order import (report.go).
 	Reports      ReportService
 	OrderImports OrderImportService
-	// Data collection with consent (consent.go, mail.go). Keys signs the
+	// Data collection with consent (consent.go, mail.go). Links signs the
 	// links that act without a login.
 	Consents ConsentService
 	Mail     MailService
-	Keys     KeyService
+	Links    LinkService
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }
 
-// KeyService hands out the link signer, whose key every server shares.
-type KeyService interface {
+// LinkService makes the links that act without a login (double opt-in,
+// preference centre, surveys) and are sent by mail: the signer, whose key
+// every server shares, and the public base URL the links start with.
+type LinkService interface {
 	Signer(ctx context.Context) (*sign.Signer, error)
+	// PublicURL is the settings' "public_url" (no trailing slash), or
+	// DefaultPublicURL when unset.
+	PublicURL(ctx context.Context) string
 }
+
+// DefaultPublicURL is where links point before an admin sets the public URL.
+const DefaultPublicURL = "http://localhost:8080"
+
+// Token purposes: a token made for one never opens another.
+const (
+	TokenOptIn       = "optin"       // subject: form submission id
+	TokenPreferences = "preferences" // subject: contact id
+	TokenSurvey      = "survey"      // subject: "surveyID:contactID"
+)

@@ -251,7 +251,7 @@ func (db *DB) Services() *crm.Services {
 		// Sales reports and historical order import (report*.go, order_import*.go).
 		Reports: db, OrderImports: db,
 		// Data collection with consent (consent.go, mail*.go, secrets.go).
-		Consents: db, Mail: db, Keys: db,
+		Consents: db, Mail: db, Links: db,
 		Now: func() time.Time { return db.Now() },
 	}
 }

@@ -6,7 +6,10 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"sync"
+
+	"github.com/ecrm/ecrm/internal/crm"
 
 	"github.com/ecrm/ecrm/internal/sign"
 )
@@ -70,4 +73,14 @@ func (tx *Tx) setSecret(ctx context.Context, name, value string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO secrets (name, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
 		name, value, ms(tx.now))
 	return err
+}
+
+// PublicURL is the base of links sent by mail: the "public_url" setting
+// an admin sets with the mail settings, else crm.DefaultPublicURL.
+func (db *DB) PublicURL(ctx context.Context) string {
+	var v string
+	if err := db.read.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'public_url'`).Scan(&v); err != nil || v == "" {
+		return crm.DefaultPublicURL
+	}
+	return strings.TrimRight(v, "/")
 }
