@@ -14,6 +14,20 @@ var ActivityKinds = []string{"note", "call", "meeting", "email"}
 // follow the order and cannot be edited or deleted by hand.
 const KindOrder = "order"
 
+// Entries the store writes for what a person did on their own: a form
+// submission, a survey answer. Like order entries they are records of the
+// person's words, so nobody edits or deletes them by hand.
+const (
+	KindForm   = "form"
+	KindSurvey = "survey"
+)
+
+// SystemKind reports whether entries of kind are written by the store and
+// locked against edits.
+func SystemKind(kind string) bool {
+	return kind == KindOrder || kind == KindForm || kind == KindSurvey
+}
+
 // Call outcomes.
 var CallOutcomes = []string{"connected", "no_answer", "voicemail", "busy", "wrong_number"}
 

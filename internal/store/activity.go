@@ -149,7 +149,7 @@ func (db *DB) CreateActivity(ctx context.Context, in crm.ActivityInput) (*crm.Ac
 	return &x, nil
 }
 
-var errOrderEntry = crm.Errorf(crm.ECONFLICT, "order entries follow their order and cannot be changed by hand")
+var errOrderEntry = crm.Errorf(crm.ECONFLICT, "entries written for orders, forms and surveys cannot be changed by hand")
 
 // invalidRef turns "the contact you point at is not visible" into a field
 // error on the reference, which is what the client got wrong.
@@ -179,7 +179,7 @@ func (db *DB) UpdateActivity(ctx context.Context, id int64, in crm.ActivityInput
 	if err != nil {
 		return nil, err
 	}
-	if before.Kind == crm.KindOrder {
+	if crm.SystemKind(before.Kind) {
 		return nil, errOrderEntry
 	}
 	x := *before
@@ -220,7 +220,7 @@ func (db *DB) DeleteActivity(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	if before.Kind == crm.KindOrder {
+	if crm.SystemKind(before.Kind) {
 		return errOrderEntry
 	}
 	return db.inTx(ctx, func(tx *Tx) error {
