@@ -130,4 +130,7 @@ func (s *server) routes(a huma.API) {
 	handle(s, a, op(del, "/deals/{id}", "delete-deal", "Delete a deal", dealsW).status(204), s.deleteDeal)
 	handle(s, a, op(post, "/deals/{id}/stage", "move-deal", "Move a deal to another stage of its pipeline", dealsW), s.moveDeal)
 	handle(s, a, op(post, "/deals/{id}/accept-quote", "accept-quote", "Turn the deal's quote into an order and mark the deal won", dealsW, crm.P(crm.ResOrders, crm.Write)).status(201), s.acceptQuote)
+
+	// Consent ledger (consents.go).
+	s.consentRoutes(a)
 }

@@ -134,7 +134,7 @@ type ConsentState struct {
 	Purpose string   `json:"purpose"`
 	Channel string   `json:"channel"`
 	Granted bool     `json:"granted"`
-	Latest  *Consent `json:"latest" doc:"The entry the state comes from; null if the person was never asked."`
+	Latest  *Consent `json:"latest,omitempty" doc:"The entry the state comes from; absent if the person was never asked."`
 }
 
 // ConsentService is implemented by the store.
