@@ -37,6 +37,8 @@ type Services struct {
 	Consents ConsentService
 	Mail     MailService
 	Links    LinkService
+	// Passive collection: tracking sites, visitors and events (tracking.go).
+	Tracking TrackingService
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }

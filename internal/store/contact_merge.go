@@ -263,6 +263,10 @@ func (db *DB) MergeContacts(ctx context.Context, keepID, otherID int64) (*crm.Co
 		if err := tx.refreshFacts(ctx, keepID); err != nil {
 			return err
 		}
+		// The merged-away contact's visitors, and so its web history, follow too (tracking*.go).
+		if _, err := tx.ExecContext(ctx, `UPDATE visitors SET contact_id = $1 WHERE contact_id = $2`, keepID, otherID); err != nil {
+			return err
+		}
 		// Deals (deal*.go) follow the person to the kept contact.
 		if _, err := tx.ExecContext(ctx, `UPDATE deals SET contact_id = $1 WHERE contact_id = $2`, keepID, otherID); err != nil {
 			return err

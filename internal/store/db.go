@@ -42,6 +42,7 @@ type DB struct {
 	wstmts writeStmts
 	txb    txBatcher
 	signer signerCache
+	sites  siteCache
 }
 
 // Engine names the database engine: "sqlite" or "postgres".
@@ -252,6 +253,8 @@ func (db *DB) Services() *crm.Services {
 		Reports: db, OrderImports: db,
 		// Data collection with consent (consent.go, mail*.go, secrets.go).
 		Consents: db, Mail: db, Links: db,
-		Now: func() time.Time { return db.Now() },
+		// Passive collection: tracking sites, events, visitors (tracking*.go).
+		Tracking: db,
+		Now:      func() time.Time { return db.Now() },
 	}
 }
