@@ -36,6 +36,10 @@ func (s *server) routeTable() []route {
 		pub("GET /login", s.loginForm),
 		pub("POST /login", s.login),
 
+		// The preference centre: a signed link, no login (preferences.go).
+		pub("GET /p/{token}", s.preferences),
+		pub("POST /p/{token}", s.preferencesSave),
+
 		auth("POST /logout", s.logout),
 		auth("GET /account/password", s.passwordForm),
 		auth("POST /account/password", s.changePassword),
@@ -58,6 +62,9 @@ func (s *server) routeTable() []route {
 		auth("GET /contacts/{id}/timeline", s.contactTimeline, p(crm.ResContacts, R), p(crm.ResActivities, R)),
 		auth("POST /contacts/{id}/activities", s.contactActivity, p(crm.ResContacts, R), p(crm.ResActivities, W)),
 		auth("POST /contacts/{id}/tasks", s.contactTask, p(crm.ResContacts, R), p(crm.ResTasks, W)),
+		// The consent ledger of a contact (consent.go).
+		auth("GET /contacts/{id}/consents", s.contactConsents, p(crm.ResContacts, R), p(crm.ResConsents, R)),
+		auth("POST /contacts/{id}/consents", s.contactConsentRecord, p(crm.ResContacts, R), p(crm.ResConsents, W)),
 
 		auth("GET /companies", s.companyList, p(crm.ResCompanies, R)),
 		auth("GET /companies/count", s.companyCount, p(crm.ResCompanies, R)),

@@ -57,7 +57,9 @@ type server struct {
 	pages    *pages
 	assets   *assets
 	limiter  *loginLimiter
-	routes   []route
+	// prefsLimiter bounds preference-centre saves per IP and per link.
+	prefsLimiter *loginLimiter
+	routes       []route
 }
 
 // New returns the console handler, to be mounted at "/".
@@ -74,11 +76,12 @@ func newServer(svc *crm.Services, opts Options) (*server, error) {
 		return nil, errors.New("web: services are required")
 	}
 	s := &server{
-		svc:      svc,
-		log:      opts.Logger,
-		secure:   opts.SecureCookies,
-		transfer: opts.Transfer,
-		limiter:  newLoginLimiter(),
+		svc:          svc,
+		log:          opts.Logger,
+		secure:       opts.SecureCookies,
+		transfer:     opts.Transfer,
+		limiter:      newLoginLimiter(),
+		prefsLimiter: newLoginLimiter(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
