@@ -51,6 +51,9 @@ type LinkService interface {
 	// PublicURL is the settings' "public_url" (no trailing slash), or
 	// DefaultPublicURL when unset.
 	PublicURL(ctx context.Context) string
+	// PreferencesURL is a contact's preference-centre link (/p/{token}),
+	// for the footer of every message to them.
+	PreferencesURL(ctx context.Context, contactID int64) (string, error)
 }
 
 // DefaultPublicURL is where links point before an admin sets the public URL.

@@ -59,6 +59,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	// Load the link signer now: feature code asks for it inside write
+	// transactions, where on SQLite the one writer connection is taken.
+	if _, err := db.Signer(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 

@@ -44,11 +44,9 @@ func (s *server) consentSection(r *http.Request, id int64) (*consentBlock, error
 	if b.CanWrite {
 		// Whoever may record consents may hand the person their own
 		// preference link; the link itself changes nothing until used.
-		signer, err := s.svc.Links.Signer(ctx)
-		if err != nil {
+		if b.PrefURL, err = s.svc.Links.PreferencesURL(ctx, id); err != nil {
 			return nil, err
 		}
-		b.PrefURL = s.svc.Links.PublicURL(ctx) + "/p/" + signer.Token(crm.TokenPreferences, strconv.FormatInt(id, 10), time.Time{})
 	}
 	return b, nil
 }
