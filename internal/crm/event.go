@@ -13,6 +13,8 @@ const (
 	EventDealStageChanged   = "deal.stage_changed"
 	EventDealWon            = "deal.won"
 	EventDealLost           = "deal.lost"
+	// A consent ledger entry: mailing tools listen for withdrawals.
+	EventConsentChanged = "consent.changed"
 )
 
 // EventTypes lists every event a webhook may subscribe to.
@@ -20,4 +22,5 @@ var EventTypes = []string{
 	EventContactCreated, EventContactUpdated, EventContactDeleted,
 	EventOrderCreated, EventOrderStatusChanged, EventStockLow,
 	EventDealCreated, EventDealStageChanged, EventDealWon, EventDealLost,
+	EventConsentChanged,
 }

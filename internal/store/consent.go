@@ -87,6 +87,9 @@ func (tx *Tx) appendConsent(ctx context.Context, a *crm.Actor, in crm.ConsentInp
 		c.IP, c.UserAgent, c.Actor, ms(c.At), nullMS(c.ExpiresAt)).Scan(&c.ID); err != nil {
 		return nil, err
 	}
+	if err := tx.emit(ctx, crm.EventConsentChanged, c); err != nil {
+		return nil, err
+	}
 	return c, tx.audit(ctx, "create", "consent", c.ID, nil, c)
 }
 

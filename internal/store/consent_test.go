@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -123,6 +124,25 @@ func TestConsentRefusals(t *testing.T) {
 		must(t, db.DeleteContact(sys, c.ID))
 		if _, err := db.ConsentHistory(sys, c.ID, 0); crm.ErrorCode(err) != crm.ENOTFOUND {
 			t.Errorf("deleted contact: %v", err)
+		}
+	})
+}
+
+// TestConsentEmitsWebhook: a mailing tool subscribed to consent.changed
+// hears of a withdrawal in the transaction that records it.
+func TestConsentEmitsWebhook(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		sys := storetest.System()
+		ep, _, err := db.CreateWebhook(sys, crm.WebhookInput{URL: ptr("https://mailer.example/hook"), Events: &[]string{crm.EventConsentChanged}})
+		must(t, err)
+		c, err := db.CreateContact(sys, crm.ContactInput{FirstName: ptr("Ana"), Email: ptr("ana@example.com")})
+		must(t, err)
+		_, err = db.RecordConsent(sys, crm.ConsentInput{ContactID: c.ID, Purpose: crm.PurposeMarketing, Channel: crm.ChannelEmail, Status: crm.ConsentWithdrawn, Source: crm.SourcePreferences})
+		must(t, err)
+		p, err := db.FindWebhookDeliveries(sys, crm.WebhookDeliveryFilter{EndpointID: ep.ID, Limit: 10})
+		must(t, err)
+		if len(p.Items) != 1 || p.Items[0].Event != crm.EventConsentChanged || !strings.Contains(p.Items[0].Payload, `"status":"withdrawn"`) {
+			t.Fatalf("deliveries = %+v", p.Items)
 		}
 	})
 }
