@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/ecrm/ecrm/internal/mail"
 	"github.com/ecrm/ecrm/internal/server"
 	"github.com/ecrm/ecrm/internal/webhook"
 )
@@ -78,6 +79,12 @@ func runServe(ctx context.Context, env Env, args []string, demo bool) error {
 	if cfg.WebhookAllowPrivate {
 		log.Warn("webhooks may call private and loopback addresses (webhook_allow_private)")
 	}
+	// Mail: the same sender answers the settings page's test button and
+	// drains the outbox; stopped after the HTTP server too.
+	sender := mail.NewSender(mail.Options{})
+	db.SetMailer(sender)
+	mailer := mail.NewWorker(db, sender, mail.WorkerOptions{Logger: log})
+	mailer.Start()
 	if env.Ready != nil {
 		env.Ready(srv.URL())
 	}
@@ -92,7 +99,7 @@ func runServe(ctx context.Context, env Env, args []string, demo bool) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err = srv.Shutdown(sctx)
-	return errors.Join(err, hooks.Stop(sctx))
+	return errors.Join(err, hooks.Stop(sctx), mailer.Stop(sctx))
 }
 
 // isLoopback: plain HTTP on the loopback interface is the one place

@@ -43,6 +43,7 @@ type DB struct {
 	txb    txBatcher
 	signer signerCache
 	sites  siteCache
+	mailer mailerSlot // the SMTP sender of test messages (mail_settings.go)
 }
 
 // Engine names the database engine: "sqlite" or "postgres".

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"slices"
 	"strings"
 
 	"github.com/ecrm/ecrm/internal/crm"
@@ -59,4 +61,122 @@ func (tx *Tx) enqueueMail(ctx context.Context, m crm.MailMessage) (int64, error)
 func init() {
 	DumpSchema = append(DumpSchema,
 		DumpTable{Name: "mail_outbox", Columns: cols("id:int kind to_addr to_name subject contact_id:int status attempts:int last_error message_id created_at:int sent_at:int"), Sequence: "mail_outbox_id_seq"})
+}
+
+const outboxCols = `id, kind, to_addr, to_name, subject, contact_id, status, attempts, next_attempt_at, last_error, message_id, created_at, sent_at`
+
+func scanOutbox(row interface{ Scan(...any) error }) (*crm.MailOutboxEntry, error) {
+	var m crm.MailOutboxEntry
+	var contact, next, sent sql.NullInt64
+	var created int64
+	if err := row.Scan(&m.ID, &m.Kind, &m.To, &m.ToName, &m.Subject, &contact, &m.Status, &m.Attempts, &next,
+		&m.LastError, &m.MessageID, &created, &sent); err != nil {
+		return nil, err
+	}
+	if contact.Valid {
+		m.ContactID = &contact.Int64
+	}
+	m.NextAttemptAt, m.CreatedAt, m.SentAt = fromNullMS(next), fromMS(created), fromNullMS(sent)
+	return &m, nil
+}
+
+// FindMailOutbox lists outbox messages, newest first (admins).
+func (db *DB) FindMailOutbox(ctx context.Context, f crm.MailOutboxFilter) (crm.Page[*crm.MailOutboxEntry], error) {
+	var page crm.Page[*crm.MailOutboxEntry]
+	if _, err := crm.Authorize(ctx, crm.P(crm.ResMail, crm.Read)); err != nil {
+		return page, err
+	}
+	q := &listQuery{d: db.dialect}
+	var v crm.Validation
+	if f.Status != "" {
+		if !slices.Contains(crm.MailStatuses, f.Status) {
+			v.Add("status", "invalid_choice")
+		}
+		q.add("status = " + q.arg(f.Status))
+	}
+	if f.Kind != "" {
+		if !slices.Contains(crm.MailKinds, f.Kind) {
+			v.Add("kind", "invalid_choice")
+		}
+		q.add("kind = " + q.arg(f.Kind))
+	}
+	if err := v.Err(); err != nil {
+		return page, err
+	}
+	if f.After != "" {
+		var c idCursor
+		if err := decodeCursor(f.After, &c); err != nil {
+			return page, err
+		}
+		q.add("id < " + q.arg(c.ID))
+	}
+	limit := clampLimit(f.Limit)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+outboxCols+` FROM mail_outbox WHERE `+q.sql()+` ORDER BY id DESC LIMIT `+q.arg(limit+1), q.args...)
+	if err != nil {
+		return page, db.mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		m, err := scanOutbox(rows)
+		if err != nil {
+			return page, db.mapErr(err)
+		}
+		page.Items = append(page.Items, m)
+	}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		page.Next = encodeCursor(idCursor{ID: page.Items[limit-1].ID})
+	}
+	return page, db.mapErr(rows.Err())
+}
+
+// FindMailByID returns one outbox message (admins).
+func (db *DB) FindMailByID(ctx context.Context, id int64) (*crm.MailOutboxEntry, error) {
+	if _, err := crm.Authorize(ctx, crm.P(crm.ResMail, crm.Read)); err != nil {
+		return nil, err
+	}
+	return db.findMail(ctx, db.read, id)
+}
+
+func (db *DB) findMail(ctx context.Context, q queryer, id int64) (*crm.MailOutboxEntry, error) {
+	m, err := scanOutbox(q.QueryRowContext(ctx, `SELECT `+outboxCols+` FROM mail_outbox WHERE id = $1`, id))
+	if err == sql.ErrNoRows {
+		return nil, crm.Errorf(crm.ENOTFOUND, "mail message %d not found", id)
+	}
+	if err != nil {
+		return nil, db.mapErr(err)
+	}
+	return m, nil
+}
+
+// RetryMail makes a message due now. A failed one gets exactly one more
+// attempt (the worker fails a message once its attempts reach
+// crm.MailMaxAttempts, which a retried one already has, unless a 4xx
+// answer leaves back-off steps); a pending one stops waiting. A sent
+// message is not sent again: that would be a new message.
+func (db *DB) RetryMail(ctx context.Context, id int64) (*crm.MailOutboxEntry, error) {
+	if _, err := crm.Authorize(ctx, crm.P(crm.ResMail, crm.Write)); err != nil {
+		return nil, err
+	}
+	var m *crm.MailOutboxEntry
+	err := db.inTx(ctx, func(tx *Tx) error {
+		before, err := db.findMail(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if before.Status == crm.MailSent {
+			return crm.Errorf(crm.ECONFLICT, "mail message %d was sent already", id)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET status = $1, next_attempt_at = $2 WHERE id = $3`, crm.MailPending, ms(tx.now), id); err != nil {
+			return err
+		}
+		if m, err = db.findMail(ctx, tx, id); err != nil {
+			return err
+		}
+		return tx.audit(ctx, "retry", "mail_outbox", id, map[string]any{"status": before.Status}, map[string]any{"status": m.Status})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
 }
