@@ -39,7 +39,7 @@ Usage:
   ecrm migrate [--db …] [--status]
   ecrm user add --email E --role R [--name N] [--password-stdin]
   ecrm apikey create --name N --scope S [--scope S …]
-  ecrm import contacts|companies FILE.csv [--encoding utf-8|shift_jis|windows-1256]
+  ecrm import contacts|companies|consents FILE.csv [--encoding utf-8|shift_jis|windows-1256]
   ecrm import orders FILE [--format csv|cdnow] [--map field=Header,…] [--minor-units]
   ecrm export DIR
   ecrm restore DIR

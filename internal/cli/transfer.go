@@ -10,8 +10,8 @@ import (
 func runImport(ctx context.Context, env Env, args []string) error {
 	c := newFlags("import", env)
 	enc := c.fs.String("encoding", "", "file encoding: utf-8, shift_jis or windows-1256 (default: detect)")
-	if len(args) == 0 || (args[0] != "contacts" && args[0] != "companies") {
-		return usageError("usage: ecrm import contacts|companies FILE.csv [--encoding …]")
+	if len(args) == 0 || (args[0] != "contacts" && args[0] != "companies" && args[0] != "consents") {
+		return usageError("usage: ecrm import contacts|companies|consents FILE.csv [--encoding …]")
 	}
 	entity := map[string]string{"contacts": "contact", "companies": "company"}[args[0]]
 	if err := c.parse(args[1:]); err != nil {
@@ -30,6 +30,14 @@ func runImport(ctx context.Context, env Env, args []string) error {
 	}
 	defer db.Close()
 	t := transfer.New(db.Services(), db)
+	if args[0] == "consents" {
+		rep, err := t.ImportConsentFile(system(ctx), c.fs.Arg(0), *enc, env.Stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "imported consents: %d entries recorded, %d lines rejected\n", rep.Recorded, len(rep.Rejected))
+		return nil
+	}
 	rep, err := t.ImportFile(system(ctx), entity, c.fs.Arg(0), *enc, env.Stderr)
 	if err != nil {
 		return err

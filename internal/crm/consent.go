@@ -123,8 +123,11 @@ type ConsentInput struct {
 	ExpiresAt      *time.Time `json:"expires_at,omitempty"`
 	Source         string     `json:"-"`
 	SourceRef      string     `json:"-"`
-	IP             string     `json:"-"`
-	UserAgent      string     `json:"-"`
+	// At back-dates an imported entry to when the person gave it (the
+	// evidence a migration brings along); only the system actor sets it.
+	At        *time.Time `json:"-"`
+	IP        string     `json:"-"`
+	UserAgent string     `json:"-"`
 }
 
 // ConsentState is the current state of one topic for one contact, derived

@@ -81,6 +81,9 @@ func (tx *Tx) appendConsent(ctx context.Context, a *crm.Actor, in crm.ConsentInp
 	if c.LegalBasis == "" {
 		c.LegalBasis = crm.BasisConsent
 	}
+	if in.At != nil && a.System && in.At.Before(tx.now) {
+		c.At = in.At.UTC()
+	}
 	if err := tx.QueryRowContext(ctx, `INSERT INTO consents (contact_id, purpose, channel, status, legal_basis, source, source_ref, wording_version, wording, ip, user_agent, actor, at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
 		c.ContactID, c.Purpose, c.Channel, c.Status, c.LegalBasis, c.Source, c.SourceRef, c.WordingVersion, c.Wording,
@@ -93,7 +96,8 @@ func (tx *Tx) appendConsent(ctx context.Context, a *crm.Actor, in crm.ConsentInp
 	return c, tx.audit(ctx, "create", "consent", c.ID, nil, c)
 }
 
-// ConsentHistory lists a contact's ledger, newest first.
+// ConsentHistory lists a contact's ledger, newest first: by when the
+// person gave the answer (imports are back-dated), then by entry.
 func (db *DB) ConsentHistory(ctx context.Context, contactID int64, limit int) ([]*crm.Consent, error) {
 	a, err := crm.Authorize(ctx, crm.P(crm.ResConsents, crm.Read))
 	if err != nil {
@@ -105,7 +109,7 @@ func (db *DB) ConsentHistory(ctx context.Context, contactID int64, limit int) ([
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT `+consentCols+` FROM consents WHERE contact_id = $1 ORDER BY id DESC LIMIT $2`, contactID, limit)
+	rows, err := db.read.QueryContext(ctx, `SELECT `+consentCols+` FROM consents WHERE contact_id = $1 ORDER BY at DESC, id DESC LIMIT $2`, contactID, limit)
 	if err != nil {
 		return nil, db.mapErr(err)
 	}
@@ -149,7 +153,7 @@ func consentStates(newestFirst []*crm.Consent, now time.Time) []crm.ConsentState
 // consentGranted reports, inside a transaction, whether contactID's topic
 // is granted now: the check campaigns and forms make before marketing.
 func (tx *Tx) consentGranted(ctx context.Context, contactID int64, purpose, channel string) (bool, error) {
-	c, err := scanConsent(tx.QueryRowContext(ctx, `SELECT `+consentCols+` FROM consents WHERE contact_id = $1 AND purpose = $2 AND channel = $3 ORDER BY id DESC LIMIT 1`,
+	c, err := scanConsent(tx.QueryRowContext(ctx, `SELECT `+consentCols+` FROM consents WHERE contact_id = $1 AND purpose = $2 AND channel = $3 ORDER BY at DESC, id DESC LIMIT 1`,
 		contactID, purpose, channel))
 	if err == sql.ErrNoRows {
 		return false, nil

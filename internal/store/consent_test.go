@@ -56,20 +56,20 @@ func TestConsentLedger(t *testing.T) {
 			{ContactID: c.ID, Purpose: crm.PurposePartners, Channel: crm.ChannelAny, Status: crm.ConsentWithdrawn, Source: crm.SourcePreferences},
 		}))
 
-		want := map[crm.ConsentTopic]bool{{crm.PurposeMarketing, crm.ChannelSMS}: true, {crm.PurposeAnalytics, crm.ChannelWeb}: true}
+		want := map[crm.ConsentTopic]bool{{Purpose: crm.PurposeMarketing, Channel: crm.ChannelSMS}: true, {Purpose: crm.PurposeAnalytics, Channel: crm.ChannelWeb}: true}
 		check := func(when string) {
 			t.Helper()
 			states, err := db.ConsentStates(sys, c.ID)
 			must(t, err)
 			for _, s := range states {
-				if got := s.Granted; got != want[crm.ConsentTopic{s.Purpose, s.Channel}] {
+				if got := s.Granted; got != want[crm.ConsentTopic{Purpose: s.Purpose, Channel: s.Channel}] {
 					t.Errorf("%s: %s/%s granted = %v", when, s.Purpose, s.Channel, got)
 				}
 			}
 		}
 		check("after withdrawal")
 		now = now.Add(48 * time.Hour)
-		delete(want, crm.ConsentTopic{crm.PurposeAnalytics, crm.ChannelWeb})
+		delete(want, crm.ConsentTopic{Purpose: crm.PurposeAnalytics, Channel: crm.ChannelWeb})
 		check("after the analytics grant expired")
 
 		hist, err := db.ConsentHistory(sys, c.ID, 0)

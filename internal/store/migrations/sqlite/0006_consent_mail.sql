@@ -29,7 +29,7 @@ CREATE TABLE consents (
   at BIGINT NOT NULL,
   expires_at BIGINT
 );
-CREATE INDEX consents_contact ON consents(contact_id, purpose, channel, id);
+CREATE INDEX consents_contact ON consents(contact_id, at);
 
 -- The mail outbox: one row per message, claimed by a worker with a lease
 -- (lease_until) like webhook deliveries; next_attempt_at is NULL once the
