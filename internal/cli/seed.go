@@ -115,6 +115,9 @@ func seedDemo(ctx context.Context, db *store.DB, contacts int, seed uint64) (*de
 		if err := seedOrders(ctx, db, c, g.Orders(i, c.Stage, now), now); err != nil {
 			return nil, err
 		}
+		if err := seedConsents(ctx, db, c, i, now); err != nil {
+			return nil, err
+		}
 		if c.Stage == "opportunity" && len(deals) < 60 {
 			deals = append(deals, c)
 		}
@@ -123,6 +126,36 @@ func seedDemo(ctx context.Context, db *store.DB, contacts int, seed uint64) (*de
 		return nil, err
 	}
 	return &demoLogin{Email: staff[0].email, Password: pw, Others: strings.Join(others, ", ")}, nil
+}
+
+// seedConsents gives three contacts in four a newsletter opt-in (most
+// through the signup form's double opt-in, some at checkout), every fifth
+// SMS too, and has every ninth leave through the preference centre later:
+// the 360 page's consent section and the ledger have something to show.
+func seedConsents(ctx context.Context, db *store.DB, c *crm.Contact, i int, now time.Time) error {
+	if c.Email == "" || i%4 == 0 {
+		return nil
+	}
+	at := c.CreatedAt.Add(-time.Duration(30+i%300) * 24 * time.Hour)
+	ip := fmt.Sprintf("198.51.100.%d", 1+i%250)
+	src, ref := crm.SourceDoubleOptIn, "newsletter"
+	if i%3 == 0 {
+		src, ref = crm.SourceForm, "checkout"
+	}
+	in := []crm.ConsentInput{{ContactID: c.ID, Purpose: crm.PurposeMarketing, Channel: crm.ChannelEmail, Status: crm.ConsentGranted,
+		Source: src, SourceRef: ref, WordingVersion: "1", Wording: "Send me news and offers by email.", IP: ip, UserAgent: "Mozilla/5.0", At: &at}}
+	if i%5 == 0 {
+		in = append(in, crm.ConsentInput{ContactID: c.ID, Purpose: crm.PurposeMarketing, Channel: crm.ChannelSMS, Status: crm.ConsentGranted,
+			Source: crm.SourceForm, SourceRef: "checkout", WordingVersion: "1", Wording: "Text me about my orders and offers.", IP: ip, At: &at})
+	}
+	if i%9 == 0 {
+		left := at.Add(time.Duration(10+i%100) * 24 * time.Hour)
+		if left.Before(now) {
+			in = append(in, crm.ConsentInput{ContactID: c.ID, Purpose: crm.PurposeMarketing, Channel: crm.ChannelEmail, Status: crm.ConsentWithdrawn,
+				Source: crm.SourcePreferences, WordingVersion: "preferences-1/en", IP: ip, At: &left})
+		}
+	}
+	return db.RecordConsents(ctx, in)
 }
 
 // seedOrders places a demo customer's orders through the order service at
