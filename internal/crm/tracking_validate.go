@@ -66,7 +66,7 @@ func normalizeOrigins(v *Validation, list []string) []string {
 		}
 		n, ok := NormalizeOrigin(o)
 		if !ok {
-			v.Add("allowed_origins", "invalid_origin", o)
+			v.Add("allowed_origins", "invalid_origin")
 			continue
 		}
 		if !slices.Contains(out, n) {

@@ -14,6 +14,7 @@ import (
 	"github.com/ecrm/ecrm/internal/api"
 	"github.com/ecrm/ecrm/internal/crm"
 	"github.com/ecrm/ecrm/internal/store"
+	"github.com/ecrm/ecrm/internal/tracking"
 	"github.com/ecrm/ecrm/internal/transfer"
 	"github.com/ecrm/ecrm/internal/web"
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,6 +29,9 @@ type Config struct {
 	Logger        *slog.Logger
 	SecureCookies bool
 	Version       string
+	// Tracking tunes the collect endpoint (queue, writers, rate limits);
+	// the zero value takes its defaults.
+	Tracking tracking.Options
 }
 
 // Server is a running ecrm HTTP server.
@@ -36,6 +40,8 @@ type Server struct {
 	http *http.Server
 	ln   net.Listener
 	done chan error
+	// collect is the tracking endpoint, drained on shutdown.
+	collect *tracking.Collector
 }
 
 // MaxBody bounds every request body; the CSV import is the largest
@@ -59,6 +65,16 @@ func New(cfg Config) (*Server, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version}))
 	mux.Handle("/", console)
+	// Passive collection (/t.js, /t/config, /t/collect) sits outside the
+	// console's session and CSRF middleware: public, cross-origin by
+	// design (CORS per site), and never a cookie in or out.
+	topts := cfg.Tracking
+	topts.Logger, topts.Registry = cfg.Logger, reg
+	if topts.Writers == 0 && cfg.DB.Engine() == "postgres" {
+		topts.Writers = 4
+	}
+	collect := tracking.New(cfg.DB, svc.Tracking, topts)
+	collect.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
@@ -78,7 +94,7 @@ func New(cfg Config) (*Server, error) {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 
 	h := recoverPanics(cfg.Logger, m.instrument(logRequests(cfg.Logger, limitBody(mux))))
-	s := &Server{cfg: cfg, done: make(chan error, 1)}
+	s := &Server{cfg: cfg, done: make(chan error, 1), collect: collect}
 	s.http = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -122,7 +138,12 @@ func (s *Server) URL() string {
 // Wait blocks until the server stops by itself (a listener error).
 func (s *Server) Wait() <-chan error { return s.done }
 
-// Shutdown stops accepting requests and waits for those in flight.
+// Shutdown stops accepting requests, waits for those in flight, then
+// writes the events still queued by the collect endpoint.
 func (s *Server) Shutdown(ctx context.Context) error {
-	return s.http.Shutdown(ctx)
+	return errors.Join(s.http.Shutdown(ctx), s.collect.Close(ctx))
 }
+
+// Collector exposes the collect endpoint (queue depth) for tests and the
+// load generator.
+func (s *Server) Collector() *tracking.Collector { return s.collect }
