@@ -39,6 +39,8 @@ type Services struct {
 	Links    LinkService
 	// Passive collection: tracking sites, visitors and events (tracking.go).
 	Tracking TrackingService
+	// Forms with double opt-in (form.go).
+	Forms FormService
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }

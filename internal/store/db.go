@@ -262,6 +262,8 @@ func (db *DB) Services() *crm.Services {
 		Consents: db, Mail: db, Links: db,
 		// Passive collection: tracking sites, events, visitors (tracking*.go).
 		Tracking: db,
-		Now:      func() time.Time { return db.Now() },
+		// Forms (form*.go).
+		Forms: db,
+		Now:   func() time.Time { return db.Now() },
 	}
 }

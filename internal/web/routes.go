@@ -35,6 +35,13 @@ func (s *server) routeTable() []route {
 		pub("GET /favicon.ico", s.favicon),
 		pub("GET /login", s.loginForm),
 		pub("POST /login", s.login),
+		// Public forms (form_public.go): the hosted page, its embed script
+		// and the double opt-in confirmation (GET shows a button, POST confirms).
+		pub("GET /f/{slug}", s.publicForm),
+		pub("POST /f/{slug}", s.publicSubmit),
+		pub("GET /f/{slug}/{part}", s.embedScript),
+		pub("GET /f/confirm/{token}", s.optInPage),
+		pub("POST /f/confirm/{token}", s.optInConfirm),
 
 		// The preference centre: a signed link, no login (preferences.go).
 		pub("GET /p/{token}", s.preferences),
@@ -170,6 +177,17 @@ func (s *server) routeTable() []route {
 		auth("GET /admin/webhooks/{id}/delete", s.adminWebhookDeleteConfirm, p(crm.ResWebhooks, W)),
 		auth("POST /admin/webhooks/{id}/delete", s.adminWebhookDelete, p(crm.ResWebhooks, W)),
 		auth("POST /admin/webhook-deliveries/{id}/retry", s.adminDeliveryRetry, p(crm.ResWebhooks, W)),
+
+		// Forms (form.go): builder and submissions. The builder offers the
+		// owner and the custom fields, which every signed-in user may read.
+		auth("GET /forms", s.formList, p(crm.ResForms, R)),
+		auth("GET /forms/new", s.formNew, p(crm.ResForms, W)),
+		auth("POST /forms", s.formCreate, p(crm.ResForms, W)),
+		auth("GET /forms/{id}", s.formShow, p(crm.ResForms, R)),
+		auth("GET /forms/{id}/edit", s.formEdit, p(crm.ResForms, W)),
+		auth("POST /forms/{id}", s.formUpdate, p(crm.ResForms, W)),
+		auth("GET /forms/{id}/delete", s.formDeleteConfirm, p(crm.ResForms, W)),
+		auth("POST /forms/{id}/delete", s.formDelete, p(crm.ResForms, W)),
 	}
 }
 

@@ -60,6 +60,9 @@ type server struct {
 	// prefsLimiter bounds preference-centre saves per IP and per link.
 	prefsLimiter *loginLimiter
 	routes       []route
+
+	// forms limits public form traffic (form_limit.go).
+	forms *formLimiter
 }
 
 // New returns the console handler, to be mounted at "/".
@@ -82,6 +85,7 @@ func newServer(svc *crm.Services, opts Options) (*server, error) {
 		transfer:     opts.Transfer,
 		limiter:      newLoginLimiter(),
 		prefsLimiter: newLoginLimiter(),
+		forms:        newFormLimiter(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
