@@ -67,7 +67,8 @@ const (
 )
 
 // Token purposes of forms: the render stamp of the timing check (subject
-// "slug|unix ms") is signed like the opt-in link so it cannot be forged.
+// "slug:unix ms"; the signer keeps "|" for itself) is signed like the
+// opt-in link so it cannot be forged.
 const TokenFormStamp = "form_stamp"
 
 // Form is a form a business puts on its site or links to: fields mapped

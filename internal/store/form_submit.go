@@ -45,7 +45,10 @@ func (db *DB) SubmitForm(ctx context.Context, in crm.FormSubmitInput, m crm.Form
 		return nil, err
 	}
 	sub := &crm.FormSubmission{FormID: f.ID, Values: values, IP: clip(in.IP, 64), UserAgent: clip(in.UserAgent, 500),
-		VisitorID: in.VisitorID, Status: crm.SubmissionAccepted}
+		Status: crm.SubmissionAccepted}
+	if crm.VisitorIDRe.MatchString(in.VisitorID) {
+		sub.VisitorID = in.VisitorID
+	}
 	for _, c := range f.Consents {
 		sub.Consents = append(sub.Consents, crm.SubmissionConsent{Purpose: c.Purpose, Channel: c.Channel,
 			WordingVersion: f.WordingVersion(c), Wording: c.Wording, Ticked: slices.Contains(in.Ticked, crm.ConsentTopic{Purpose: c.Purpose, Channel: c.Channel})})
@@ -88,6 +91,14 @@ func (db *DB) SubmitForm(ctx context.Context, in crm.FormSubmitInput, m crm.Form
 		}
 		if err := tx.notifyOwner(ctx, f, sub, c, created, base, m); err != nil {
 			return err
+		}
+		// The embed passed the tracking snippet's visitor id (present only
+		// after the visitor agreed to tracking): the form is the proof that
+		// visitor is this person, so its visit history joins the contact.
+		if sub.VisitorID != "" {
+			if err := tx.linkVisitor(ctx, sub.VisitorID, c.ID, crm.LinkForm); err != nil {
+				return err
+			}
 		}
 		return tx.audit(crm.WithActor(ctx, a), "create", "form_submission", sub.ID, nil, sub)
 	})

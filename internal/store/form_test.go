@@ -382,3 +382,27 @@ func TestFormDoubleOptIn(t *testing.T) {
 		}
 	})
 }
+
+// TestFormLinksVisitor: a submission carrying the tracking visitor id
+// links that visitor to the contact (the form is the proof), in the
+// submission's transaction; a malformed id is dropped.
+func TestFormLinksVisitor(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		newsletterForm(t, db, "news", false, nil)
+		vid := strings.Repeat("ab12", 8)
+		sub, err := db.SubmitForm(storetest.System(), crm.FormSubmitInput{Slug: "news", Values: url.Values{"email": {"vera@example.com"}},
+			VisitorID: vid, IP: "198.51.100.7"}, testMailer{})
+		if err != nil || sub.VisitorID != vid {
+			t.Fatalf("submission = %+v, %v", sub, err)
+		}
+		v, err := db.FindVisitor(storetest.System(), vid)
+		if err != nil || v.ContactID == nil || *v.ContactID != *sub.ContactID {
+			t.Fatalf("visitor = %+v, %v", v, err)
+		}
+		bad, err := db.SubmitForm(storetest.System(), crm.FormSubmitInput{Slug: "news", Values: url.Values{"email": {"walt@example.com"}},
+			VisitorID: "<script>"}, testMailer{})
+		if err != nil || bad.VisitorID != "" {
+			t.Errorf("malformed visitor id kept: %+v, %v", bad, err)
+		}
+	})
+}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -26,8 +25,6 @@ const honeypotField = "website_url"
 
 // maxPublicForm bounds a submission's body.
 const maxPublicForm = 64 << 10
-
-var visitorIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
 
 // publicPage is the data of form_public.html.
 type publicPage struct {
@@ -116,7 +113,7 @@ func (s *server) stamp(ctx context.Context, slug string) (string, error) {
 		return "", err
 	}
 	now := s.now()
-	return signer.Token(crm.TokenFormStamp, slug+"|"+strconv.FormatInt(now.UnixMilli(), 10), now.Add(crm.FormStampMaxAge)), nil
+	return signer.Token(crm.TokenFormStamp, slug+":"+strconv.FormatInt(now.UnixMilli(), 10), now.Add(crm.FormStampMaxAge)), nil
 }
 
 // checkStamp returns "" when the stamp is this form's, unexpired and at
@@ -130,7 +127,7 @@ func (s *server) checkStamp(ctx context.Context, slug, stamp string) (string, er
 	if errors.Is(err, sign.ErrExpired) {
 		return "forms.public.stale", nil
 	}
-	got, ms, ok := strings.Cut(subject, "|")
+	got, ms, ok := strings.Cut(subject, ":")
 	at, perr := strconv.ParseInt(ms, 10, 64)
 	if err != nil || !ok || got != slug || perr != nil {
 		return "forms.public.stale", nil
@@ -153,7 +150,7 @@ func (s *server) formPage(r *http.Request) (*crm.Form, *publicPage, error) {
 	if vid == "" {
 		vid = r.PostFormValue("vid")
 	}
-	if visitorIDRe.MatchString(vid) {
+	if crm.VisitorIDRe.MatchString(vid) {
 		p.VisitorID = vid
 	}
 	if p.Stamp, err = s.stamp(r.Context(), f.Slug); err != nil {
