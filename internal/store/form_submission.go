@@ -89,4 +89,3 @@ func (db *DB) FindFormSubmissions(ctx context.Context, f crm.FormSubmissionFilte
 	}
 	return page, nil
 }
-
