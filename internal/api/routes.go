@@ -131,6 +131,9 @@ func (s *server) routes(a huma.API) {
 	handle(s, a, op(post, "/deals/{id}/stage", "move-deal", "Move a deal to another stage of its pipeline", dealsW), s.moveDeal)
 	handle(s, a, op(post, "/deals/{id}/accept-quote", "accept-quote", "Turn the deal's quote into an order and mark the deal won", dealsW, crm.P(crm.ResOrders, crm.Write)).status(201), s.acceptQuote)
 
+	// Passive collection: tracking sites, events, visitors, identify (tracking.go).
+	registerTracking(s, a)
+
 	// Consent ledger (consents.go).
 	s.consentRoutes(a)
 }

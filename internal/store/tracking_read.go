@@ -150,6 +150,11 @@ func (db *DB) LinkVisitor(ctx context.Context, visitorID string, contactID int64
 	}
 	return db.inTx(ctx, func(tx *Tx) error {
 		if _, err := db.findContact(ctx, tx, a, contactID); err != nil {
+			if crm.ErrorCode(err) == crm.ENOTFOUND {
+				var v crm.Validation
+				v.Add("contact_id", "not_found")
+				return v.Err()
+			}
 			return err
 		}
 		return tx.linkVisitor(ctx, visitorID, contactID, source)
@@ -171,6 +176,10 @@ func (tx *Tx) linkVisitor(ctx context.Context, visitorID string, contactID int64
 // verified the email; creating a contact needs contacts:write as well.
 func (db *DB) IdentifyVisitor(ctx context.Context, visitorID, email, source string) (int64, error) {
 	if _, err := crm.Authorize(ctx, crm.P(crm.ResEvents, crm.Write)); err != nil {
+		return 0, err
+	}
+	// Looking a contact up by email tells the caller who exists.
+	if _, err := crm.Authorize(ctx, crm.P(crm.ResContacts, crm.Read)); err != nil {
 		return 0, err
 	}
 	norm, ok := crm.NormalizeEmail(email)
