@@ -165,6 +165,17 @@ func (s *server) routeTable() []route {
 		auth("GET /admin/export", s.adminExportPage, p(crm.ResExport, W), p(crm.ResUsers, R)),
 		auth("POST /admin/export", s.adminExport, p(crm.ResExport, W), p(crm.ResUsers, R)),
 
+		// Passive collection (tracking*.go): sites are marketing's; the
+		// web activity fragment of the 360 page is for every reader of events.
+		auth("GET /tracking/sites", s.trackingSites, p(crm.ResSites, R)),
+		auth("POST /tracking/sites", s.trackingSiteCreate, p(crm.ResSites, W)),
+		auth("GET /tracking/sites/{id}", s.trackingSite, p(crm.ResSites, R)),
+		auth("POST /tracking/sites/{id}", s.trackingSiteUpdate, p(crm.ResSites, W)),
+		auth("POST /tracking/sites/{id}/rotate", s.trackingSiteRotate, p(crm.ResSites, W)),
+		auth("GET /tracking/sites/{id}/delete", s.trackingSiteDeleteConfirm, p(crm.ResSites, W)),
+		auth("POST /tracking/sites/{id}/delete", s.trackingSiteDelete, p(crm.ResSites, W)),
+		auth("GET /contacts/{id}/web-activity", s.contactWebActivity, p(crm.ResContacts, R), p(crm.ResEvents, R)),
+
 		// Outbound webhooks (webhook*.go): admins only.
 		auth("GET /admin/webhooks", s.adminWebhooks, p(crm.ResWebhooks, R)),
 		auth("POST /admin/webhooks", s.adminWebhookCreate, p(crm.ResWebhooks, W)),
