@@ -136,4 +136,6 @@ func (s *server) routes(a huma.API) {
 
 	// Consent ledger (consents.go).
 	s.consentRoutes(a)
+	// Mail settings, outbox and test send (mail.go): admins.
+	s.mailRoutes(a)
 }
