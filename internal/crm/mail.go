@@ -65,6 +65,8 @@ type MailService interface {
 	// server, and answers with the outcome of that SMTP conversation;
 	// the message is recorded in the outbox as kind test.
 	SendTestMail(ctx context.Context, in MailTestInput) (*MailTestResult, error)
+	// PendingMail counts the messages waiting to be sent (mail:read).
+	PendingMail(ctx context.Context) (int, error)
 }
 
 // TLS modes of the SMTP connection.
@@ -200,6 +202,5 @@ type MailQueue interface {
 	MailConfig(ctx context.Context) (*MailConfig, error)
 	ClaimMail(ctx context.Context, lease time.Duration, n int) ([]*MailJob, error)
 	RecordMailResult(ctx context.Context, r MailResult) error
-	// PendingMail counts messages waiting to be sent.
 	PendingMail(ctx context.Context) (int, error)
 }

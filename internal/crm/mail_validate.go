@@ -87,7 +87,7 @@ func (in MailSettingsInput) Apply(cur MailSettings) (MailSettings, error) {
 	if in.PublicURL != nil {
 		u := strings.TrimRight(strings.TrimSpace(*in.PublicURL), "/")
 		if u != "" && !validPublicURL(u) {
-			v.Add("public_url", "public_url")
+			v.Add("public_url", "mail_public_url")
 		}
 		s.PublicURL = u
 	}

@@ -199,6 +199,12 @@ func (s *server) routeTable() []route {
 		auth("POST /forms/{id}", s.formUpdate, p(crm.ResForms, W)),
 		auth("GET /forms/{id}/delete", s.formDeleteConfirm, p(crm.ResForms, W)),
 		auth("POST /forms/{id}/delete", s.formDelete, p(crm.ResForms, W)),
+
+		// Mail: SMTP settings, test send and the outbox (mail.go): admins only.
+		auth("GET /admin/mail", s.adminMail, p(crm.ResMail, R)),
+		auth("POST /admin/mail", s.adminMailUpdate, p(crm.ResMail, W)),
+		auth("POST /admin/mail/test", s.adminMailTest, p(crm.ResMail, W)),
+		auth("POST /admin/mail/outbox/{id}/retry", s.adminMailRetry, p(crm.ResMail, W)),
 	}
 }
 
