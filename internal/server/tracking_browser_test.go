@@ -231,7 +231,9 @@ func TestBrowserTracking(t *testing.T) {
 	if p := names["product_view"]; p != nil && (p.ProductSKU != "K-RED" || p.Value == nil || *p.Value != 2450 || p.Path != "/kettles/red" || p.UTMCampaign != "spring") {
 		t.Errorf("product view = %+v", p)
 	}
-	if evs[0].SessionID == "" || !slices.ContainsFunc(evs, func(e *crm.Event) bool { return e.Name == "pageview" && e.Title == "Red kettle" || e.Path == "/kettles/red" }) {
+	if evs[0].SessionID == "" || !slices.ContainsFunc(evs, func(e *crm.Event) bool {
+		return e.Name == "pageview" && e.Title == "Red kettle" || e.Path == "/kettles/red"
+	}) {
 		t.Errorf("page views after SPA navigation: %+v", evs)
 	}
 	// An unsigned identify is not even sent; a signed one links the visitor.
