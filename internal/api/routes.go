@@ -85,6 +85,9 @@ func (s *server) routes(a huma.API) {
 	handle(s, a, op(get, "/webhook-deliveries/{id}", "get-webhook-delivery", "Get a delivery with its attempt log", webhooksR), s.getWebhookDelivery)
 	handle(s, a, op(post, "/webhook-deliveries/{id}/retry", "retry-webhook-delivery", "Send a delivery again now", webhooksW), s.retryWebhookDelivery)
 
+	// Forms and their submissions (forms.go).
+	registerForms(s, a)
+
 	// Commerce (products.go, inventory.go, orders.go).
 	productsR, productsW := crm.P(crm.ResProducts, crm.Read), crm.P(crm.ResProducts, crm.Write)
 	inventoryR, inventoryW := crm.P(crm.ResInventory, crm.Read), crm.P(crm.ResInventory, crm.Write)

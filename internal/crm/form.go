@@ -126,13 +126,13 @@ func (f *Form) WordingVersion(c FormConsent) string {
 
 // FormField is one input of a form.
 type FormField struct {
-	Name  string `json:"name" maxLength:"40" pattern:"^[a-z][a-z0-9_]{0,39}$" doc:"The input's name; submissions keep values under it."`
+	Name  string `json:"name" required:"false" maxLength:"40" pattern:"^[a-z][a-z0-9_]{0,39}$" doc:"The input's name; submissions keep values under it. Defaults to the mapped field's name."`
 	Label string `json:"label" maxLength:"200"`
-	Type  string `json:"type" enum:"text,textarea,email,phone,number,date,select,multiselect,checkbox" doc:"Set from the mapped field for mapped fields."`
+	Type  string `json:"type" required:"false" enum:"text,textarea,email,phone,number,date,select,multiselect,checkbox" doc:"Set from the mapped field for mapped fields."`
 	// Maps is the contact field the value fills (FormContactFields or
 	// custom.<key>); empty keeps the answer on the submission only.
 	Maps      string   `json:"maps,omitempty" maxLength:"60" doc:"Contact field filled: first_name, last_name, email, phone, company, title, city, country, language or custom.<key>; empty keeps the answer on the submission only."`
-	Required  bool     `json:"required"`
+	Required  bool     `json:"required" required:"false"`
 	MaxLength int      `json:"max_length,omitempty" minimum:"0" maximum:"5000" doc:"0 uses the field's own limit."`
 	Options   []string `json:"options,omitempty" maxItems:"100" doc:"Choices of select and multiselect fields (from the custom field when mapped to one)."`
 	Help      string   `json:"help,omitempty" maxLength:"500"`
@@ -145,7 +145,7 @@ type FormConsent struct {
 	Purpose string `json:"purpose" enum:"marketing,analytics,personalisation,partners"`
 	Channel string `json:"channel" enum:"email,sms,phone,web,any"`
 	Wording string `json:"wording" maxLength:"5000"`
-	Version int    `json:"version" doc:"Set by the server; grows when the wording changes."`
+	Version int    `json:"version" required:"false" doc:"Set by the server; grows when the wording changes."`
 }
 
 // FormConsentVersion is one wording a checkbox has had.
@@ -242,6 +242,8 @@ type FormOptInMail struct {
 	Lang       string
 	ConfirmURL string
 	Expires    time.Time
+	// PrefURL is the person's preference-centre link, for the footer.
+	PrefURL string
 }
 
 // FormMailer writes the messages of a submission. The store calls it in

@@ -323,9 +323,13 @@ func (tx *Tx) optInMail(ctx context.Context, f *crm.Form, s *crm.FormSubmission,
 	}
 	exp := tx.now.Add(crm.OptInExpiry)
 	link := base + "/f/confirm/" + signer.Token(crm.TokenOptIn, strconv.FormatInt(s.ID, 10), exp)
-	msg := m.OptIn(crm.FormOptInMail{Form: f, Submission: s, Contact: c, Lang: lang, ConfirmURL: link, Expires: exp})
+	prefs, err := tx.db.PreferencesURL(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	msg := m.OptIn(crm.FormOptInMail{Form: f, Submission: s, Contact: c, Lang: lang, ConfirmURL: link, Expires: exp, PrefURL: prefs})
 	msg.To, msg.Kind, msg.ContactID = email, crm.MailOptIn, &c.ID
-	_, err := tx.enqueueMail(ctx, msg)
+	_, err = tx.enqueueMail(ctx, msg)
 	return err
 }
 

@@ -28,6 +28,7 @@ var formMailHTML = template.Must(template.New("mail").Parse(`{{define "notice"}}
 {{with .Consents}}<ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
 <p><a href="{{.Link}}">{{.LinkText}}</a></p>
 <p><small>{{.Footer}}</small></p>
+{{with .Prefs}}<p><small><a href="{{.}}">{{$.PrefsText}}</a></small></p>{{end}}
 </body></html>{{end}}`))
 
 type mailRow struct{ Label, Value string }
@@ -36,6 +37,7 @@ type mailData struct {
 	L                     *i18n.Locale
 	Intro, Link, LinkText string
 	Footer                string
+	Prefs, PrefsText      string
 	Rows                  []mailRow
 	Consents              []string
 }
@@ -133,13 +135,17 @@ func (formMailer) OptIn(o crm.FormOptInMail) crm.MailMessage {
 		name = o.Form.Name
 	}
 	d := mailData{L: l, Intro: l.T("forms.mail.optin_intro", name), Link: o.ConfirmURL, LinkText: l.T("forms.mail.optin_link"),
-		Footer: l.T("forms.mail.optin_footer", l.DateTime(o.Expires)), Consents: tickedWordings(o.Submission)}
+		Footer: l.T("forms.mail.optin_footer", l.DateTime(o.Expires)), Consents: tickedWordings(o.Submission),
+		Prefs: o.PrefURL, PrefsText: l.T("forms.mail.preferences")}
 	var t strings.Builder
 	t.WriteString(d.Intro + "\n\n")
 	for _, c := range d.Consents {
 		fmt.Fprintf(&t, "✓ %s\n", c)
 	}
 	fmt.Fprintf(&t, "\n%s:\n%s\n\n%s\n", d.LinkText, d.Link, d.Footer)
+	if d.Prefs != "" {
+		fmt.Fprintf(&t, "\n%s: %s\n", d.PrefsText, d.Prefs)
+	}
 	return crm.MailMessage{ToName: oneLine(o.Contact.Name()), Subject: oneLine(l.T("forms.mail.optin_subject", name)), Text: t.String(), HTML: renderMail("optin", d)}
 }
 
