@@ -243,9 +243,12 @@ func (s *server) publicSubmit(w http.ResponseWriter, r *http.Request) error {
 // embedScript is GET /f/{slug}/embed.js: a few lines that put the hosted
 // form in an iframe after the script tag. The iframe is on ecrm's own
 // origin, so the console's cross-origin protection still guards the
-// submission; the tracking snippet's visitor id rides along when the site
-// has one (after consent); the iframe reports its height by postMessage
-// and the script believes only messages from ecrm's origin.
+// submission; the tracking snippet's visitor id (there only after the
+// visitor consented) rides along in the iframe's URL and, because the
+// snippet may load after this script or consent may come later, again
+// when the iframe asks for it (on load and on the first focus), sent to
+// ecrm's origin only. The iframe reports its height; the script believes
+// only messages from ecrm's origin and from its own iframe.
 func (s *server) embedScript(w http.ResponseWriter, r *http.Request) error {
 	if r.PathValue("part") != "embed.js" {
 		return crm.Errorf(crm.ENOTFOUND, "no such file")
@@ -269,13 +272,15 @@ func (s *server) embedScript(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	w.Write([]byte(`(function(){"use strict";var O=` + string(org) + `,s=document.currentScript,u=` + string(src) + `;
-try{if(window.ecrm&&ecrm.visitorId){var v=ecrm.visitorId();if(v)u+="&vid="+encodeURIComponent(v);}}catch(e){}
+function vid(){try{if(window.ecrm&&ecrm.visitorId){return ecrm.visitorId()||"";}}catch(e){}return "";}
+var v=vid();if(v)u+="&vid="+encodeURIComponent(v);
 var l=document.documentElement.lang;if(l)u+="&lang="+encodeURIComponent(l.slice(0,2));
-var f=document.createElement("iframe");f.src=u;f.title=` + string(title) + `;f.loading="lazy";
+var f=document.createElement("iframe");f.src=u;f.title=` + string(title) + `;
 f.style.cssText="width:100%;max-width:40rem;border:0;height:32rem;display:block";
 if(s&&s.parentNode){s.parentNode.insertBefore(f,s.nextSibling);}else{document.body.appendChild(f);}
 window.addEventListener("message",function(e){if(e.origin!==O||e.source!==f.contentWindow||!e.data)return;var d=e.data;
 if(d.type==="ecrm-form-height"&&typeof d.height==="number"&&d.height>0){f.style.height=Math.min(Math.ceil(d.height),8000)+"px";}
+if(d.type==="ecrm-form-ready"){var id=vid();if(id)f.contentWindow.postMessage({type:"ecrm-visitor",id:id},O);}
 if(d.type==="ecrm-form-redirect"&&typeof d.url==="string"&&/^https?:\/\//.test(d.url)){window.location.href=d.url;}});})();
 `))
 	return nil
