@@ -57,7 +57,7 @@ func TestBrowserFormEmbed(t *testing.T) {
 	}
 	doi := false
 	if _, err := db.CreateForm(ctx, crm.FormInput{Name: ptr("Newsletter"), Slug: ptr("news"), Title: ptr("Get the kettle news"), DoubleOptIn: &doi,
-		Fields: &[]crm.FormField{{Name: "first_name", Label: "First name", Maps: "first_name"}, {Name: "email", Label: "Email", Maps: "email", Required: true}},
+		Fields:   &[]crm.FormField{{Name: "first_name", Label: "First name", Maps: "first_name"}, {Name: "email", Label: "Email", Maps: "email", Required: true}},
 		Consents: &[]crm.FormConsent{{Purpose: crm.PurposeMarketing, Channel: crm.ChannelEmail, Wording: "Email me kettle news."}}}); err != nil {
 		t.Fatal(err)
 	}
