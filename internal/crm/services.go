@@ -41,6 +41,8 @@ type Services struct {
 	Tracking TrackingService
 	// Forms with double opt-in (form.go).
 	Forms FormService
+	// NPS, CSAT and custom surveys (survey.go).
+	Surveys SurveyService
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 }

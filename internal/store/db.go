@@ -264,6 +264,8 @@ func (db *DB) Services() *crm.Services {
 		Tracking: db,
 		// Forms (form*.go).
 		Forms: db,
-		Now:   func() time.Time { return db.Now() },
+		// Surveys (survey*.go).
+		Surveys: db,
+		Now:     func() time.Time { return db.Now() },
 	}
 }
