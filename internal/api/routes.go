@@ -141,4 +141,6 @@ func (s *server) routes(a huma.API) {
 	s.consentRoutes(a)
 	// Mail settings, outbox and test send (mail.go): admins.
 	s.mailRoutes(a)
+	// Surveys (surveys.go).
+	s.surveyRoutes(a)
 }

@@ -66,7 +66,7 @@ type SurveyQuestion struct {
 	Type     string   `json:"type" enum:"text,single,multiple,rating"`
 	Label    string   `json:"label" maxLength:"500"`
 	Options  []string `json:"options,omitempty" maxItems:"20" doc:"Choices of single and multiple questions."`
-	Required bool     `json:"required"`
+	Required bool     `json:"required" required:"false" doc:"Whether an answer must be given."`
 	// Min and Max bound a rating scale (defaults 1 and 5, within 0–10).
 	Min int `json:"min,omitempty" minimum:"0" maximum:"10" doc:"Lowest value of a rating scale (default 1)."`
 	Max int `json:"max,omitempty" minimum:"0" maximum:"10" doc:"Highest value of a rating scale (default 5)."`

@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -17,7 +18,7 @@ func (in *SurveyInput) Validate(create bool) error {
 	if in.Slug != nil {
 		*in.Slug = strings.ToLower(strings.TrimSpace(*in.Slug))
 		if !slugRe.MatchString(*in.Slug) {
-			v.Add("slug", "invalid_slug")
+			v.Add("slug", "invalid_survey_slug")
 		}
 	} else if create {
 		v.Add("slug", "required")
@@ -293,4 +294,21 @@ func (s *Survey) Band(score *int) string {
 		return "unsatisfied"
 	}
 	return ""
+}
+
+// AnswerText writes a custom answer as text: lists comma-separated.
+func AnswerText(a any) string {
+	switch v := a.(type) {
+	case []string:
+		return strings.Join(v, ", ")
+	case []any:
+		parts := make([]string, len(v))
+		for i, x := range v {
+			parts[i] = fmt.Sprint(x)
+		}
+		return strings.Join(parts, ", ")
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return fmt.Sprint(a)
 }

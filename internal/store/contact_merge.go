@@ -267,6 +267,10 @@ func (db *DB) MergeContacts(ctx context.Context, keepID, otherID int64) (*crm.Co
 		if _, err := tx.ExecContext(ctx, `UPDATE visitors SET contact_id = $1 WHERE contact_id = $2`, keepID, otherID); err != nil {
 			return err
 		}
+		// Survey answers and invitations follow too (survey*.go).
+		if err := tx.mergeSurveys(ctx, keepID, otherID); err != nil {
+			return err
+		}
 		// Deals (deal*.go) follow the person to the kept contact.
 		if _, err := tx.ExecContext(ctx, `UPDATE deals SET contact_id = $1 WHERE contact_id = $2`, keepID, otherID); err != nil {
 			return err

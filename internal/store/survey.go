@@ -145,7 +145,7 @@ func surveySlugConflict(err error) error {
 		return err
 	}
 	return &crm.Error{Code: crm.ECONFLICT, Message: "a survey with this address already exists",
-		Fields: []crm.FieldError{{Field: "slug", Key: "slug_taken"}}}
+		Fields: []crm.FieldError{{Field: "slug", Key: "survey_slug_taken"}}}
 }
 
 // UpdateSurvey applies the set fields. The kind is fixed once answers

@@ -187,28 +187,11 @@ func (tx *Tx) surveyTimeline(ctx context.Context, s *crm.Survey, r, prev *crm.Su
 		if !ok {
 			continue
 		}
-		body = append(body, q.Label+": "+AnswerText(a))
+		body = append(body, q.Label+": "+crm.AnswerText(a))
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO activities (kind, contact_id, subject, body, outcome, duration_sec, occurred_at, author_id, order_id, created_at)
 		VALUES ($1, $2, $3, $4, $5, 0, $6, NULL, NULL, $6)`, crm.KindSurvey, *r.ContactID, subject, strings.Join(body, "\n"), s.Band(r.Score), ms(tx.now))
 	return err
-}
-
-// AnswerText writes a custom answer as text: lists comma-separated.
-func AnswerText(a any) string {
-	switch v := a.(type) {
-	case []string:
-		return strings.Join(v, ", ")
-	case []any:
-		parts := make([]string, len(v))
-		for i, x := range v {
-			parts[i] = fmt.Sprint(x)
-		}
-		return strings.Join(parts, ", ")
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	}
-	return fmt.Sprint(a)
 }
 
 const responseCols = `r.id, r.survey_id, r.contact_id, r.manager_id, r.score, r.comment, r.answers, r.channel, r.ip, r.user_agent, r.revisions, r.history, r.created_at, r.updated_at,
@@ -333,4 +316,21 @@ func (db *DB) FindContactSurveyResponses(ctx context.Context, contactID int64) (
 		out = append(out, r)
 	}
 	return out, db.mapErr(rows.Err())
+}
+
+// mergeSurveys moves the merged-away contact's answers and invitations
+// to the kept contact. Where both answered the same survey the kept
+// contact's answer stays and the other goes (one answer per person);
+// the timeline entries of both remain.
+func (tx *Tx) mergeSurveys(ctx context.Context, keepID, otherID int64) error {
+	for _, q := range []string{
+		`DELETE FROM survey_responses WHERE contact_id = $2 AND survey_id IN (SELECT survey_id FROM survey_responses WHERE contact_id = $1)`,
+		`UPDATE survey_responses SET contact_id = $1 WHERE contact_id = $2`,
+		`UPDATE survey_sends SET contact_id = $1 WHERE contact_id = $2`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, keepID, otherID); err != nil {
+			return err
+		}
+	}
+	return nil
 }

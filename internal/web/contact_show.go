@@ -20,8 +20,9 @@ type recordPage struct {
 	People     []*crm.Contact // colleagues of a contact, or a company's people
 	Duplicates []*crm.Contact
 	Users      []*crm.User
-	Purchases  purchaseBlock // purchase facts and latest orders (purchases.go)
-	Deals      dealBlock     // the deals block of the record (deal_show.go)
+	Purchases  purchaseBlock   // purchase facts and latest orders (purchases.go)
+	Deals      dealBlock       // the deals block of the record (deal_show.go)
+	Surveys    *contactSurveys // survey answers and sending (survey_send.go)
 }
 
 // timeline is one page of entries plus the URL of the next page.
@@ -75,6 +76,10 @@ func (s *server) contactShow(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Deals of the contact (deal_show.go).
 	if rp.Deals, err = s.dealSection(r, crm.DealFilter{ContactID: &id}, "/deals/new?contact_id="+strconv.FormatInt(id, 10)); err != nil {
+		return err
+	}
+	// Survey answers of the contact (survey_send.go).
+	if rp.Surveys, err = s.contactSurveySection(r, c); err != nil {
 		return err
 	}
 	// Purchases of the contact (purchases.go).

@@ -46,6 +46,10 @@ func (s *server) routeTable() []route {
 		// The preference centre: a signed link, no login (preferences.go).
 		pub("GET /p/{token}", s.preferences),
 		pub("POST /p/{token}", s.preferencesSave),
+		// Public survey pages (survey_public.go): a personal link's token or
+		// a survey open to anonymous answers; rate-limited per IP.
+		pub("GET /s/{slug}", s.publicSurveyPage),
+		pub("POST /s/{slug}", s.publicSurveyAnswer),
 
 		auth("POST /logout", s.logout),
 		auth("GET /account/password", s.passwordForm),
@@ -127,6 +131,22 @@ func (s *server) routeTable() []route {
 		auth("POST /orders", s.orderCreate, p(crm.ResOrders, W)),
 		auth("GET /orders/{id}", s.orderShow, p(crm.ResOrders, R)),
 		auth("POST /orders/{id}/status", s.orderStatus, p(crm.ResOrders, W)),
+
+		// Surveys (survey*.go): marketing and managers build and send them;
+		// every role that talks to customers reads the results. Sending
+		// picks contacts, so it also needs contacts:read.
+		auth("GET /surveys", s.surveyList, p(crm.ResSurveys, R)),
+		auth("GET /surveys/new", s.surveyNew, p(crm.ResSurveys, W)),
+		auth("POST /surveys", s.surveyCreate, p(crm.ResSurveys, W)),
+		auth("GET /surveys/send", s.surveySendForm, p(crm.ResSurveys, W), p(crm.ResContacts, R)),
+		auth("POST /surveys/send", s.surveySendList, p(crm.ResSurveys, W), p(crm.ResContacts, R)),
+		auth("GET /surveys/{id}", s.surveyShow, p(crm.ResSurveys, R)),
+		auth("GET /surveys/{id}/responses", s.surveyResponses, p(crm.ResSurveys, R)),
+		auth("GET /surveys/{id}/edit", s.surveyEdit, p(crm.ResSurveys, W)),
+		auth("POST /surveys/{id}", s.surveyUpdate, p(crm.ResSurveys, W)),
+		auth("GET /surveys/{id}/delete", s.surveyDeleteConfirm, p(crm.ResSurveys, W)),
+		auth("POST /surveys/{id}/delete", s.surveyDelete, p(crm.ResSurveys, W)),
+		auth("POST /contacts/{id}/surveys", s.contactSurveySend, p(crm.ResContacts, R), p(crm.ResSurveys, W)),
 
 		// Saved views belong to their user; the store only deletes the caller's.
 		auth("POST /views/{id}/delete", s.deleteView),

@@ -63,6 +63,8 @@ type server struct {
 
 	// forms limits public form traffic (form_limit.go).
 	forms *formLimiter
+	// surveys rate-limits the public survey pages (survey_public.go).
+	surveys *surveyLimits
 }
 
 // New returns the console handler, to be mounted at "/".
@@ -86,6 +88,7 @@ func newServer(svc *crm.Services, opts Options) (*server, error) {
 		limiter:      newLoginLimiter(),
 		prefsLimiter: newLoginLimiter(),
 		forms:        newFormLimiter(),
+		surveys:      newSurveyLimits(),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
