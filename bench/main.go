@@ -4,6 +4,7 @@
 //	go run ./bench -contacts 1000000                      # SQLite
 //	go run ./bench -contacts 1000000 -db postgres://…     # PostgreSQL
 //	go run ./bench -orders 20s [-db postgres://…]         # order placement
+//	go run ./bench -collect 20s [-db postgres://…]        # tracking collect endpoint
 //
 // It builds the real binary, generates a deterministic CSV with
 // internal/demo, times `ecrm import`, then runs `ecrm serve` as a
@@ -40,7 +41,16 @@ func main() {
 	duration := flag.Duration("load", 10*time.Second, "duration of the GET-by-id load test")
 	workers := flag.Int("workers", 8, "concurrent clients in the load test")
 	orders := flag.Duration("orders", 0, "instead of the contact benchmarks, place orders through the API for this long")
+	collect := flag.Duration("collect", 0, "instead, send tracking events to /t/collect for this long (10 per request)")
+	collectClients := flag.Int("collect-clients", 32, "concurrent clients of the collect load")
 	flag.Parse()
+	if *collect > 0 {
+		if err := runCollect(*dsn, *work, *collect, *collectClients); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *orders > 0 {
 		if err := runOrders(*dsn, *work, *orders, *workers); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)

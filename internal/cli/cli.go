@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -52,6 +53,8 @@ file, then defaults. Roles: admin, manager, sales, support, marketing, read-only
 Scopes: RESOURCE:read, RESOURCE:write or *.
 Webhooks never call private, loopback or link-local addresses unless
 ECRM_WEBHOOK_ALLOW_PRIVATE=1 (TOML webhook_allow_private = true).
+The tracking endpoint limits requests per client IP and per site key:
+ECRM_COLLECT_IP_RATE, ECRM_COLLECT_SITE_RATE (per second; negative: off).
 `
 
 // Run executes one command line.
@@ -113,6 +116,11 @@ type config struct {
 	// Webhooks: let deliveries reach private and loopback addresses
 	// (self-hosted setups calling internal services). Off by default.
 	WebhookAllowPrivate bool `toml:"webhook_allow_private"`
+	// Tracking: requests per second allowed to one client IP and to one
+	// site key at /t/collect (0: the defaults, negative: no limit). Behind
+	// a proxy every visitor has the proxy's address: raise the IP limit.
+	CollectIPRate   float64 `toml:"collect_ip_rate"`
+	CollectSiteRate float64 `toml:"collect_site_rate"`
 }
 
 // common are the flags every command shares.
@@ -174,6 +182,19 @@ func (c *common) resolve(env Env) (config, error) {
 	// Webhooks: ECRM_WEBHOOK_ALLOW_PRIVATE turns the SSRF guard off.
 	if v := strings.ToLower(env.Getenv("ECRM_WEBHOOK_ALLOW_PRIVATE")); v != "" {
 		cfg.WebhookAllowPrivate = v == "1" || v == "true" || v == "yes"
+	}
+	// Tracking: ECRM_COLLECT_IP_RATE and ECRM_COLLECT_SITE_RATE.
+	for _, e := range []struct {
+		name string
+		dst  *float64
+	}{{"ECRM_COLLECT_IP_RATE", &cfg.CollectIPRate}, {"ECRM_COLLECT_SITE_RATE", &cfg.CollectSiteRate}} {
+		if v := env.Getenv(e.name); v != "" {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return cfg, usageError("%s must be a number of requests per second, not %q", e.name, v)
+			}
+			*e.dst = f
+		}
 	}
 	secure := env.Getenv("ECRM_SECURE_COOKIES")
 	if c.addr != "" {

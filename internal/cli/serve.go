@@ -10,6 +10,7 @@ import (
 
 	"github.com/ecrm/ecrm/internal/mail"
 	"github.com/ecrm/ecrm/internal/server"
+	"github.com/ecrm/ecrm/internal/tracking"
 	"github.com/ecrm/ecrm/internal/webhook"
 )
 
@@ -61,7 +62,8 @@ func runServe(ctx context.Context, env Env, args []string, demo bool) error {
 	if cfg.SecureCookies != nil {
 		secure = *cfg.SecureCookies
 	}
-	srv, err := server.New(server.Config{Addr: cfg.Addr, DB: db, Logger: log, SecureCookies: secure, Version: Version})
+	srv, err := server.New(server.Config{Addr: cfg.Addr, DB: db, Logger: log, SecureCookies: secure, Version: Version,
+		Tracking: tracking.Options{IPRate: cfg.CollectIPRate, SiteRate: cfg.CollectSiteRate}})
 	if err != nil {
 		return err
 	}

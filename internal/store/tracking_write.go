@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -70,37 +71,67 @@ func (tx *Tx) liveSites(ctx context.Context, b crm.EventBatch) (map[int64]bool, 
 // (32766) and PostgreSQL's (65535) with room to spare.
 const rowsPerInsert = 400
 
-// multiInsert runs head + "($1,…),(…)" for rows of n columns each, in
-// chunks; tail follows the VALUES list (an ON CONFLICT clause).
+// multiInsert runs head + "VALUES (…),(…)" + tail for rows of n columns
+// each, in chunks; tail is an ON CONFLICT clause. On SQLite the
+// placeholders are anonymous ("?", see valuesList: binding numbered ones
+// is quadratic in their count in the driver, which made a 2,000-event
+// batch take a second) and a full chunk's statement is prepared once.
 func (tx *Tx) multiInsert(ctx context.Context, head, tail string, n int, rows [][]any) error {
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
 	for len(rows) > 0 {
 		chunk := rows[:min(len(rows), rowsPerInsert)]
 		rows = rows[len(chunk):]
-		var sb strings.Builder
-		sb.WriteString(head)
-		sb.WriteString(" VALUES ")
 		args := make([]any, 0, len(chunk)*n)
-		for i, r := range chunk {
-			if i > 0 {
-				sb.WriteByte(',')
-			}
-			sb.WriteByte('(')
-			for j := range n {
-				if j > 0 {
-					sb.WriteByte(',')
-				}
-				sb.WriteByte('$')
-				sb.WriteString(strconv.Itoa(len(args) + j + 1))
-			}
-			sb.WriteByte(')')
+		for _, r := range chunk {
 			args = append(args, r...)
 		}
-		sb.WriteString(tail)
-		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+		if tx.db.pool != nil {
+			if _, err := tx.ExecContext(ctx, head+" VALUES "+numberedValues(len(chunk), n)+tail, args...); err != nil {
+				return err
+			}
+			continue
+		}
+		var err error
+		if len(chunk) == rowsPerInsert {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, head+" VALUES "+valuesList(rowsPerInsert, n)+tail); err != nil {
+					return err
+				}
+			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, head+" VALUES "+valuesList(len(chunk), n)+tail, args...)
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// numberedValues is "($1,…,$n),(…)" for PostgreSQL.
+func numberedValues(rows, cols int) string {
+	var sb strings.Builder
+	for i := range rows {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteByte('(')
+		for j := range cols {
+			if j > 0 {
+				sb.WriteByte(',')
+			}
+			sb.WriteByte('$')
+			sb.WriteString(strconv.Itoa(i*cols + j + 1))
+		}
+		sb.WriteByte(')')
+	}
+	return sb.String()
 }
 
 // upsertVisitors records each visitor once per batch (PostgreSQL refuses

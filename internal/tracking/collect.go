@@ -84,6 +84,13 @@ func New(sink crm.TrackingSink, svc crm.TrackingService, o Options) *Collector {
 	if o.SiteRate == 0 {
 		o.SiteRate, o.SiteBurst = DefaultSiteRate, DefaultSiteBurst
 	}
+	// A rate without a burst gets ten seconds' worth.
+	if o.IPBurst <= 0 {
+		o.IPBurst = max(1, int(o.IPRate*10))
+	}
+	if o.SiteBurst <= 0 {
+		o.SiteBurst = max(1, int(o.SiteRate*10))
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
