@@ -542,6 +542,9 @@ func (db *DB) DeleteContact(ctx context.Context, id int64) error {
 		if err != nil {
 			return err
 		}
+		if err := tx.erasePersonalData(ctx, id); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM contacts WHERE id = $1`, id); err != nil {
 			return err
 		}

@@ -42,6 +42,9 @@ func (db *DB) BulkContacts(ctx context.Context, op crm.BulkOp) (int, error) {
 				return err
 			}
 			if op.Delete {
+				if err := tx.erasePersonalData(ctx, id); err != nil {
+					return err
+				}
 				if _, err := tx.ExecContext(ctx, `DELETE FROM contacts WHERE id = $1`, id); err != nil {
 					return err
 				}
@@ -254,7 +257,10 @@ func (db *DB) MergeContacts(ctx context.Context, keepID, otherID int64) (*crm.Co
 		if m.CreatedAt.After(other.CreatedAt) {
 			m.CreatedAt = other.CreatedAt
 		}
-		for _, t := range []string{"activities", "tasks", "orders", "contact_external_ids"} {
+		// The consent ledger, form submissions and messages are the
+		// person's too: deleting them with the merged-away row would lose
+		// the proof of consent.
+		for _, t := range []string{"activities", "tasks", "orders", "contact_external_ids", "consents", "form_submissions", "mail_outbox"} {
 			if _, err := tx.ExecContext(ctx, `UPDATE `+t+` SET contact_id = $1 WHERE contact_id = $2`, keepID, otherID); err != nil {
 				return err
 			}

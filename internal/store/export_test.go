@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"database/sql"
+)
 
 // TableNames lists the database's own tables, for the test that every
 // table is in the full export or deliberately left out of it.
@@ -23,4 +26,10 @@ func TableNames(ctx context.Context, db *DB) ([]string, error) {
 		out = append(out, n)
 	}
 	return out, rows.Err()
+}
+
+// QueryRowForTest runs a query on the writer (which sees every commit),
+// for tests that check what is left in a table no service lists.
+func QueryRowForTest(db *DB, q string, args ...any) *sql.Row {
+	return db.write.QueryRowContext(context.Background(), q, args...)
 }
