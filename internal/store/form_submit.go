@@ -323,6 +323,10 @@ func (tx *Tx) optInMail(ctx context.Context, f *crm.Form, s *crm.FormSubmission,
 	}
 	exp := tx.now.Add(crm.OptInExpiry)
 	link := base + "/f/confirm/" + signer.Token(crm.TokenOptIn, strconv.FormatInt(s.ID, 10), exp)
+	if slices.Contains(crm.Languages, lang) {
+		// The confirmation page speaks the language the form was filled in.
+		link += "?lang=" + lang
+	}
 	prefs, err := tx.db.PreferencesURL(ctx, c.ID)
 	if err != nil {
 		return err

@@ -273,7 +273,7 @@ func TestFormSubmitInvalid(t *testing.T) {
 	})
 }
 
-var tokenRe = regexp.MustCompile(`/f/confirm/(\S+)`)
+var tokenRe = regexp.MustCompile(`/f/confirm/([^?\s]+)\?lang=en`)
 
 // TestFormDoubleOptIn: nothing is granted at submission; the mailed link
 // confirms once, with the confirmation's time and IP; a reused link is
@@ -403,6 +403,40 @@ func TestFormLinksVisitor(t *testing.T) {
 			VisitorID: "<script>"}, testMailer{})
 		if err != nil || bad.VisitorID != "" {
 			t.Errorf("malformed visitor id kept: %+v, %v", bad, err)
+		}
+	})
+}
+
+// TestFormSubmissionsFollowMerge: merging contacts moves the merged-away
+// contact's submissions to the kept one; deleting (erasing) the contact
+// removes them with what they typed.
+func TestFormSubmissionsFollowMerge(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.System()
+		f := newsletterForm(t, db, "news", false, nil)
+		a, err := submit(t, db, "news", url.Values{"email": {"ann@example.com"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := submit(t, db, "news", url.Values{"email": {"ann.work@example.com"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.MergeContacts(ctx, *a.ContactID, *b.ContactID); err != nil {
+			t.Fatal(err)
+		}
+		subs, _ := db.FindFormSubmissions(ctx, crm.FormSubmissionFilter{FormID: f.ID})
+		for _, s := range subs.Items {
+			if s.ContactID == nil || *s.ContactID != *a.ContactID {
+				t.Errorf("after merge, submission %d has contact %v, want %d", s.ID, s.ContactID, *a.ContactID)
+			}
+		}
+		if err := db.DeleteContact(ctx, *a.ContactID); err != nil {
+			t.Fatal(err)
+		}
+		subs, _ = db.FindFormSubmissions(ctx, crm.FormSubmissionFilter{FormID: f.ID})
+		if len(subs.Items) != 0 {
+			t.Errorf("after deleting the contact: %+v", subs.Items)
 		}
 	})
 }
