@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
 
@@ -277,6 +278,25 @@ func TestBrowserTracking(t *testing.T) {
 	cookies, _ := chromedp.Call(bctx, storage.GetCookies, storage.GetCookiesParams{})
 	if len(cookies.Cookies) > 0 {
 		t.Errorf("cookies at the end: %+v", cookies.Cookies)
+	}
+	// Global Privacy Control: the banner says analytics stays off, and
+	// accepting everything still makes no identifier.
+	if _, err := chromedp.Call(bctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{
+		Source: `Object.defineProperty(navigator, 'globalPrivacyControl', {get: () => true})`}); err != nil {
+		t.Fatal(err)
+	}
+	step("open the shop with GPC",
+		chromedp.Evaluate[chromedp.Void](`localStorage.clear()`),
+		chromedp.Navigate(shopURL+"/gpc"),
+		chromedp.WaitVisible(chromedp.CSS(`#ecrm-banner button`)),
+		shot("tracking-banner-gpc"),
+	)
+	if got := eval(`document.querySelector('#ecrm-banner').innerText.includes('Global Privacy Control') + '|' + document.querySelector('#ecrm-banner input[name=analytics]').disabled`); got != "true|true" {
+		t.Errorf("GPC banner: notice|analytics disabled = %q", got)
+	}
+	step("accept all under GPC", chromedp.Click(chromedp.CSS(`#ecrm-banner button`)), poll(`!document.querySelector('#ecrm-banner')`))
+	if got := eval(`String(ecrm.visitorId()) + '|' + localStorage.getItem('ecrm_vid') + '|' + document.cookie`); got != "null|null|" {
+		t.Errorf("under GPC after accepting: %q", got)
 	}
 	var stats *crm.SiteStats
 	if stats, err = db.SiteStats(ctx, site.ID, time.Now().Add(-time.Hour)); err != nil || stats.PageViews < 2 {

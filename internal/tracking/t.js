@@ -15,9 +15,10 @@ function ids(){if(!ok())return null;var v=get(VK),s=get(SK),n=Date.now();if(!v||
 if(!s||!s.i||n-s.t>18e5)s={i:rnd(8)};s.t=n;put(SK,s);return[v,s.i]}
 function wipe(){del(VK);del(SK);d.cookie.split(";").forEach(function(c){var k=c.split("=")[0].trim();if(k.indexOf("ecrm")==0)d.cookie=k+"=;max-age=0;path=/"})}
 function send(){clearTimeout(T);T=0;while(Q.length||I){var id=ids(),e=Q.splice(0,25),b={e:e};if(id){b.v=id[0];b.s=id[1];if(I)b.id=I}I=null;
-e.forEach(function(x){if(x.c){x.a=Math.max(0,Date.now()-x.c);delete x.c}});if(!e.length&&!b.id)return;
+b.e=e.map(function(x){var y={},k;for(k in x)if(k!="c"&&k!="z")y[k]=x[k];if(x.c)y.a=Math.min(864e5,Date.now()-x.c);return y});if(!e.length&&!b.id)return;
 var u=B+"/t/collect?k="+encodeURIComponent(K),s=JSON.stringify(b);
-try{fetch(u,{method:"POST",body:s,keepalive:true,credentials:"omit",mode:"cors"})}catch(x){N.sendBeacon&&N.sendBeacon(u,s)}}}
+/* A busy or rate-limited server (503, 429) gets the events once more a few seconds later. */
+try{fetch(u,{method:"POST",body:s,keepalive:true,credentials:"omit",mode:"cors"}).then(function(r){if(r.status==503||r.status==429){e=e.filter(function(x){return !x.z&&(x.z=1)});if(e.length)setTimeout(function(){Q=e.concat(Q);send()},3e3)}})["catch"](function(){})}catch(x){N.sendBeacon&&N.sendBeacon(u,s)}}}
 function q(x){Q.push(x);if(Q.length>=10)send();else if(!T)T=setTimeout(send,1e3)}
 var last=null,ref=d.referrer;
 function page(){var h=location.href;if(h==last)return;if(ok())q({n:"pageview",u:h,t:d.title,r:last||ref,c:Date.now()});else q({n:"pageview",u:location.pathname});last=h}
