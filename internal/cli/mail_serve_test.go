@@ -1,0 +1,60 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ecrm/ecrm/internal/crm"
+	"github.com/ecrm/ecrm/internal/mail/mailtest"
+	"github.com/ecrm/ecrm/internal/store"
+	"github.com/ecrm/ecrm/internal/store/storetest"
+)
+
+// TestServeSendsMail: `ecrm serve` runs the mail worker, so a message
+// queued in the database reaches the SMTP server, and its API answers a
+// test send with the server's reply (the store got the sender).
+func TestServeSendsMail(t *testing.T) {
+	dsn := storetest.DSN(t, "sqlite")
+	env := map[string]string{"ECRM_DB": dsn}
+	srv := mailtest.Start(t, mailtest.Options{})
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := storetest.System()
+	if _, err := db.UpdateMailSettings(ctx, crm.MailSettingsInput{Host: &srv.Host, Port: &srv.Port, TLS: ptrTo(crm.MailTLSNone), FromAddress: ptrTo("crm@shop.example")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.EnqueueMail(ctx, crm.MailMessage{To: "queued@example.com", Subject: "Queued before the start", Text: "Hi"}); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := run(t, env, "", "apikey", "create", "--name", "ops", "--scope", "mail:write")
+	if code != 0 {
+		t.Fatalf("apikey create: %d %q", code, errs)
+	}
+	key := strings.SplitN(out, "\n", 2)[0]
+	url := serve(t, env, "serve", "--addr", "127.0.0.1:0")
+	if msgs := srv.Wait(1, 20*time.Second); len(msgs) != 1 || msgs[0].To[0] != "queued@example.com" {
+		t.Fatalf("the worker did not send the queued message: %+v", msgs)
+	}
+	req, _ := http.NewRequest("POST", url+"/api/v1/mail/test", bytes.NewReader([]byte(`{"to":"ops@example.com"}`)))
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"ok":true`) || len(srv.Messages()) != 2 {
+		t.Errorf("test send = %d %s; %d messages", resp.StatusCode, b, len(srv.Messages()))
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
