@@ -203,4 +203,12 @@ type MailQueue interface {
 	ClaimMail(ctx context.Context, lease time.Duration, n int) ([]*MailJob, error)
 	RecordMailResult(ctx context.Context, r MailResult) error
 	PendingMail(ctx context.Context) (int, error)
+	// ClearMailBodies empties the bodies of sent and failed messages
+	// created before the cutoff and returns how many.
+	ClearMailBodies(ctx context.Context, before time.Time) (int64, error)
 }
+
+// MailRetention is how long the outbox keeps the bodies of finished
+// messages. They hold signed links (a confirmation, a preference
+// centre); the row stays as the record of what was sent to whom.
+const MailRetention = 30 * 24 * time.Hour

@@ -21,8 +21,11 @@ type WorkerOptions struct {
 	// Lease is how long a claimed message is this worker's. It outlasts
 	// a conversation's Timeout, so a live worker is never overtaken.
 	Lease time.Duration
-	// Now is the clock of the "not configured" reminders; tests replace it.
+	// Now is the clock of the reminders and clean-ups; tests replace it.
 	Now func() time.Time
+	// Retention is how long finished messages keep their bodies;
+	// crm.MailRetention by default.
+	Retention time.Duration
 }
 
 // Worker drains the mail outbox: it polls, claims due messages with a
@@ -39,6 +42,7 @@ type Worker struct {
 	once    sync.Once
 	started atomic.Bool
 	warned  time.Time // when "not configured" was last logged
+	pruned  time.Time // when bodies were last cleared
 }
 
 // NewWorker returns a worker over q sending with m; Start runs it.
@@ -57,6 +61,9 @@ func NewWorker(q crm.MailQueue, m crm.Mailer, opt WorkerOptions) *Worker {
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	if opt.Retention <= 0 {
+		opt.Retention = crm.MailRetention
 	}
 	return &Worker{q: q, m: m, opt: opt, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 }
@@ -124,6 +131,7 @@ const notConfiguredEvery = 10 * time.Minute
 // them concurrently and records the outcomes; it returns how many it
 // claimed. Tests drive the outbox with it step by step.
 func (w *Worker) RunOnce(ctx context.Context) int {
+	w.prune(ctx)
 	cfg, err := w.q.MailConfig(ctx)
 	if err != nil {
 		w.opt.Logger.Error("mail settings not read", "err", err)
@@ -181,5 +189,26 @@ func (w *Worker) send(ctx context.Context, cfg *crm.MailConfig, j *crm.MailJob) 
 		log.Warn("mail refused", "err", res.Error)
 	default:
 		log.Info("mail attempt failed", "err", res.Error)
+	}
+}
+
+// pruneEvery spaces the clean-ups; every server runs them, and clearing
+// nothing is cheap.
+const pruneEvery = time.Hour
+
+// prune clears the bodies of finished messages past the retention, at
+// most once per pruneEvery.
+func (w *Worker) prune(ctx context.Context) {
+	now := w.opt.Now()
+	if now.Sub(w.pruned) < pruneEvery {
+		return
+	}
+	w.pruned = now
+	n, err := w.q.ClearMailBodies(ctx, now.Add(-w.opt.Retention))
+	switch {
+	case err != nil:
+		w.opt.Logger.Error("mail bodies not cleared", "err", err)
+	case n > 0:
+		w.opt.Logger.Info("mail bodies cleared after the retention", "messages", n)
 	}
 }

@@ -416,3 +416,41 @@ func TestHeaderInjection(t *testing.T) {
 		t.Errorf("sender: %+v", res)
 	}
 }
+
+// TestBodiesCleared: after the retention the bodies of sent and failed
+// messages are emptied (their signed links go) and the record stays;
+// waiting messages keep theirs; a failed message without a body is not
+// retried.
+func TestBodiesCleared(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		clk := newClock(db)
+		ctx := storetest.System()
+		srv := mailtest.Start(t, mailtest.Options{Reject: map[string]int{"nobody@example.com": 550}})
+		configure(t, db, srv, crm.MailSettingsInput{})
+		sent := enqueue(t, db, crm.MailMessage{To: "a@example.com", Subject: "Confirm", Text: "https://crm.example/optin?t=x", HTML: "<a href=x>x</a>"})
+		failed := enqueue(t, db, crm.MailMessage{To: "nobody@example.com", Subject: "Confirm", Text: "https://crm.example/optin?t=y"})
+		w := ecrmmail.NewWorker(db, ecrmmail.NewSender(ecrmmail.Options{}), ecrmmail.WorkerOptions{Now: clk.Now})
+		if n := w.RunOnce(ctx); n != 2 {
+			t.Fatalf("claimed %d", n)
+		}
+		clk.Add(crm.MailRetention + time.Hour)
+		waiting := enqueue(t, db, crm.MailMessage{To: "b@example.com", Subject: "Later", Text: "keep me"})
+		if _, err := db.UpdateMailSettings(ctx, crm.MailSettingsInput{Host: ptr("")}); err != nil {
+			t.Fatal(err)
+		}
+		w.RunOnce(ctx) // not configured: clears, sends nothing
+		jobs, err := db.ClaimMail(ctx, time.Minute, 10)
+		if err != nil || len(jobs) != 1 || jobs[0].ID != waiting || jobs[0].Message.Text != "keep me" {
+			t.Fatalf("the waiting message lost its body or is missing: %+v %v", jobs, err)
+		}
+		if m := outbox(t, db, sent); m.Status != crm.MailSent || m.Subject != "Confirm" {
+			t.Errorf("the record of the sent message changed: %+v", m)
+		}
+		if _, err := db.RetryMail(ctx, failed); crm.ErrorCode(err) != crm.ECONFLICT {
+			t.Errorf("retry of a message without a body: %v", err)
+		}
+		if n, err := db.ClearMailBodies(ctx, clk.Now()); err != nil || n != 0 {
+			t.Errorf("second clear: %d %v", n, err)
+		}
+	})
+}

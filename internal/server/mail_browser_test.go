@@ -56,6 +56,8 @@ func TestBrowserMailSettings(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`form.mail-test input[name=to]`), "me@example.com"),
 		chromedp.Click(chromedp.CSS(`form.mail-test button[type=submit]`)),
 		poll(`!!document.querySelector('#mail-test-result article.ok')`),
+		// The outbox below shows the test message without a reload.
+		poll(`document.querySelectorAll('#mail-outbox table.outbox tbody tr[id]').length === 2`),
 		shot("mail-test-sent"),
 	)
 	if msgs := srv.Messages(); len(msgs) != 1 || msgs[0].To[0] != "me@example.com" {

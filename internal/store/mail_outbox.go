@@ -167,6 +167,13 @@ func (db *DB) RetryMail(ctx context.Context, id int64) (*crm.MailOutboxEntry, er
 		if before.Status == crm.MailSent {
 			return crm.Errorf(crm.ECONFLICT, "mail message %d was sent already", id)
 		}
+		var kept bool
+		if err := tx.QueryRowContext(ctx, `SELECT text_body <> '' OR html_body <> '' FROM mail_outbox WHERE id = $1`, id).Scan(&kept); err != nil {
+			return err
+		}
+		if !kept {
+			return crm.Errorf(crm.ECONFLICT, "mail message %d has no body any more (bodies of finished messages are kept for 30 days)", id)
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET status = $1, next_attempt_at = $2 WHERE id = $3`, crm.MailPending, ms(tx.now), id); err != nil {
 			return err
 		}

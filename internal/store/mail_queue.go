@@ -173,3 +173,23 @@ func (db *DB) SendTestMail(ctx context.Context, in crm.MailTestInput) (*crm.Mail
 	}
 	return &crm.MailTestResult{OK: res.Error == "", Error: res.Error, Message: m}, nil
 }
+
+// ClearMailBodies empties the bodies of finished messages created before
+// the cutoff: the record of who was sent what subject when stays, the
+// signed links in the bodies go. Pending messages keep theirs.
+func (db *DB) ClearMailBodies(ctx context.Context, before time.Time) (int64, error) {
+	if _, err := crm.Authorize(ctx, crm.P(crm.ResMail, crm.Write)); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := db.inTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET text_body = '', html_body = ''
+			WHERE status <> $1 AND created_at < $2 AND (text_body <> '' OR html_body <> '')`, crm.MailPending, ms(before))
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, db.mapErr(err)
+}

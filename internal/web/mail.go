@@ -186,10 +186,6 @@ func (s *server) adminMailTest(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return err
 	}
-	if isHTMX(r) {
-		s.renderFragment(w, r, http.StatusOK, "admin_mail", "mail-test-result", map[string]any{"V": s.newView(r, "admin"), "T": test})
-		return nil
-	}
 	v, err := s.mailView(r, nil)
 	if err != nil {
 		return err
@@ -197,6 +193,10 @@ func (s *server) adminMailTest(w http.ResponseWriter, r *http.Request) error {
 	p := v.Data.(mailPage)
 	p.Test = test
 	v.Data = p
+	if isHTMX(r) {
+		s.renderFragment(w, r, http.StatusOK, "admin_mail", "mail-test-htmx", v)
+		return nil
+	}
 	return s.ok(w, r, "admin_mail", v)
 }
 

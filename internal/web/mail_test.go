@@ -118,7 +118,8 @@ func TestMailPages(t *testing.T) {
 	fa := e.session(crm.RoleAdmin)
 	fa.lang = "fa"
 	rec = e.do(fa, http.MethodPost, "/admin/mail/test", url.Values{"to": {"admin@example.com"}}, "HX-Request", "true")
-	if rec.Code != 200 || doc(t, rec).Find("article.mail-test-result.ok").Length() != 1 || strings.Contains(rec.Body.String(), "<html") {
+	if rec.Code != 200 || doc(t, rec).Find("article.mail-test-result.ok").Length() != 1 || strings.Contains(rec.Body.String(), "<html") ||
+		doc(t, rec).Find("#mail-outbox[hx-swap-oob] table.outbox tbody tr[id]").Length() != 2 {
 		t.Fatalf("test send = %d\n%s", rec.Code, rec.Body)
 	}
 	msgs := srv.Messages()
