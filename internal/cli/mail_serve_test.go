@@ -43,6 +43,16 @@ func TestServeSendsMail(t *testing.T) {
 	if msgs := srv.Wait(1, 20*time.Second); len(msgs) != 1 || msgs[0].To[0] != "queued@example.com" {
 		t.Fatalf("the worker did not send the queued message: %+v", msgs)
 	}
+	// The attempt shows in the metrics once recorded.
+	var metrics string
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if _, metrics = get(t, url+"/metrics", ""); strings.Contains(metrics, `ecrm_mail_attempts_total{outcome="sent"} 1`) {
+			break
+		}
+	}
+	if !strings.Contains(metrics, `ecrm_mail_attempts_total{outcome="sent"} 1`) || !strings.Contains(metrics, "ecrm_mail_configured 1") {
+		t.Errorf("metrics lack the mail figures")
+	}
 	req, _ := http.NewRequest("POST", url+"/api/v1/mail/test", bytes.NewReader([]byte(`{"to":"ops@example.com"}`)))
 	req.Header.Set("Authorization", "Bearer "+key)
 	req.Header.Set("Content-Type", "application/json")

@@ -85,7 +85,7 @@ func runServe(ctx context.Context, env Env, args []string, demo bool) error {
 	// drains the outbox; stopped after the HTTP server too.
 	sender := mail.NewSender(mail.Options{})
 	db.SetMailer(sender)
-	mailer := mail.NewWorker(db, sender, mail.WorkerOptions{Logger: log})
+	mailer := mail.NewWorker(db, sender, mail.WorkerOptions{Logger: log, Registry: srv.Registry()})
 	mailer.Start()
 	if env.Ready != nil {
 		env.Ready(srv.URL())

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/ecrm/ecrm/internal/crm"
 )
 
@@ -26,6 +28,27 @@ type WorkerOptions struct {
 	// Retention is how long finished messages keep their bodies;
 	// crm.MailRetention by default.
 	Retention time.Duration
+	// Registry receives the worker's metrics (nil: not registered).
+	Registry prometheus.Registerer
+}
+
+// metrics: attempts by outcome, and whether mail is configured at all
+// (0 means messages pile up in the outbox: alert on it).
+type metrics struct {
+	attempts   *prometheus.CounterVec
+	configured prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ecrm_mail_attempts_total",
+			Help: "SMTP attempts by outcome: sent, temporary (retried) or permanent (refused)."}, []string{"outcome"}),
+		configured: prometheus.NewGauge(prometheus.GaugeOpts{Name: "ecrm_mail_configured", Help: "1 when the SMTP server and from address are set; while 0, messages wait."}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.attempts, m.configured)
+	}
+	return m
 }
 
 // Worker drains the mail outbox: it polls, claims due messages with a
@@ -41,6 +64,7 @@ type Worker struct {
 	done    chan struct{}
 	once    sync.Once
 	started atomic.Bool
+	metrics *metrics
 	warned  time.Time // when "not configured" was last logged
 	pruned  time.Time // when bodies were last cleared
 }
@@ -65,7 +89,7 @@ func NewWorker(q crm.MailQueue, m crm.Mailer, opt WorkerOptions) *Worker {
 	if opt.Retention <= 0 {
 		opt.Retention = crm.MailRetention
 	}
-	return &Worker{q: q, m: m, opt: opt, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	return &Worker{q: q, m: m, opt: opt, metrics: newMetrics(opt.Registry), wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 }
 
 // system is the actor of the worker's store calls.
@@ -138,9 +162,11 @@ func (w *Worker) RunOnce(ctx context.Context) int {
 		return 0
 	}
 	if !cfg.Configured {
+		w.metrics.configured.Set(0)
 		w.remind(ctx)
 		return 0
 	}
+	w.metrics.configured.Set(1)
 	jobs, err := w.q.ClaimMail(ctx, w.opt.Lease, w.opt.Batch)
 	if err != nil {
 		w.opt.Logger.Error("mail claim failed", "err", err)
@@ -184,10 +210,13 @@ func (w *Worker) send(ctx context.Context, cfg *crm.MailConfig, j *crm.MailJob) 
 	}
 	switch {
 	case res.Error == "":
+		w.metrics.attempts.WithLabelValues("sent").Inc()
 		log.Debug("mail sent")
 	case res.Permanent:
+		w.metrics.attempts.WithLabelValues("permanent").Inc()
 		log.Warn("mail refused", "err", res.Error)
 	default:
+		w.metrics.attempts.WithLabelValues("temporary").Inc()
 		log.Info("mail attempt failed", "err", res.Error)
 	}
 }

@@ -42,6 +42,8 @@ type Server struct {
 	done chan error
 	// collect is the tracking endpoint, drained on shutdown.
 	collect *tracking.Collector
+	// reg is /metrics' registry, for workers beside the server (mail).
+	reg prometheus.Registerer
 }
 
 // MaxBody bounds every request body; the CSV import is the largest
@@ -94,7 +96,7 @@ func New(cfg Config) (*Server, error) {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 
 	h := recoverPanics(cfg.Logger, m.instrument(logRequests(cfg.Logger, limitBody(mux))))
-	s := &Server{cfg: cfg, done: make(chan error, 1), collect: collect}
+	s := &Server{cfg: cfg, done: make(chan error, 1), collect: collect, reg: reg}
 	s.http = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -143,6 +145,10 @@ func (s *Server) Wait() <-chan error { return s.done }
 func (s *Server) Shutdown(ctx context.Context) error {
 	return errors.Join(s.http.Shutdown(ctx), s.collect.Close(ctx))
 }
+
+// Registry is the registry /metrics serves, so background workers started
+// next to the server (the mail worker) report there too.
+func (s *Server) Registry() prometheus.Registerer { return s.reg }
 
 // Collector exposes the collect endpoint (queue depth) for tests and the
 // load generator.
