@@ -230,6 +230,26 @@ type SurveyResults struct {
 	ResponseRate float64              `json:"response_rate" doc:"Answered ÷ sent, in %."`
 	Anonymous    int                  `json:"anonymous" doc:"Answers without a personal link."`
 	Comments     []*SurveyResponse    `json:"comments" doc:"The latest answers with a comment."`
+	Questions    []QuestionResult     `json:"questions" doc:"Per custom question: how many answered it and, for choices and ratings, the count per option or value."`
+}
+
+// QuestionResult sums the answers to one custom question. Options are
+// the choices in the survey's order (single, multiple) or the values of
+// the scale (rating); text questions only count answers, which are read
+// in the responses.
+type QuestionResult struct {
+	Key     string        `json:"key"`
+	Label   string        `json:"label"`
+	Type    string        `json:"type"`
+	Answers int           `json:"answers"`
+	Options []OptionCount `json:"options"`
+	Average float64       `json:"average" doc:"Rating questions: the mean value."`
+}
+
+// OptionCount is how many answers picked one option or value.
+type OptionCount struct {
+	Option string `json:"option"`
+	Count  int    `json:"count"`
 }
 
 // Reasons a contact was not sent a survey.

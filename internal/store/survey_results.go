@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/ecrm/ecrm/internal/crm"
@@ -51,7 +53,8 @@ func (db *DB) SurveyResults(ctx context.Context, id int64, f crm.SurveyResultsFi
 	if f.To != nil {
 		q.add("r.updated_at < " + q.arg(ms(*f.To)))
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT r.score, r.manager_id, r.contact_id IS NULL, r.updated_at FROM survey_responses r WHERE `+q.sql(), q.args...)
+	qr := newQuestionTally(s)
+	rows, err := db.read.QueryContext(ctx, `SELECT r.score, r.manager_id, r.contact_id IS NULL, r.updated_at, r.answers FROM survey_responses r WHERE `+q.sql(), q.args...)
 	if err != nil {
 		return nil, db.mapErr(err)
 	}
@@ -62,10 +65,12 @@ func (db *DB) SurveyResults(ctx context.Context, id int64, f crm.SurveyResultsFi
 		var score, manager sql.NullInt64
 		var anon bool
 		var at int64
-		if err := rows.Scan(&score, &manager, &anon, &at); err != nil {
+		var answers string
+		if err := rows.Scan(&score, &manager, &anon, &at, &answers); err != nil {
 			rows.Close()
 			return nil, err
 		}
+		qr.add(answers)
 		if anon {
 			res.Anonymous++
 		}
@@ -95,6 +100,7 @@ func (db *DB) SurveyResults(ctx context.Context, id int64, f crm.SurveyResultsFi
 		return nil, db.mapErr(err)
 	}
 	res.Total = total.Result()
+	res.Questions = qr.results()
 	res.Periods = fillPeriods(periods, f.Bucket, s.Kind)
 	if res.Managers, err = db.managerScores(ctx, managers); err != nil {
 		return nil, err
@@ -234,4 +240,74 @@ func (db *DB) responseRate(ctx context.Context, res *crm.SurveyResults, id int64
 		res.ResponseRate = float64(int64(1000*float64(res.Answered)/float64(res.Sent)+0.5)) / 10
 	}
 	return nil
+}
+
+// questionTally counts custom answers by option or value.
+type questionTally struct {
+	qs     []crm.SurveyQuestion
+	counts []map[string]int
+	n      []int
+	sum    []int
+}
+
+func newQuestionTally(s *crm.Survey) *questionTally {
+	t := &questionTally{qs: s.Questions, counts: make([]map[string]int, len(s.Questions)), n: make([]int, len(s.Questions)), sum: make([]int, len(s.Questions))}
+	for i := range t.counts {
+		t.counts[i] = map[string]int{}
+	}
+	return t
+}
+
+// add counts one response's answers (the stored JSON). Answers to
+// questions since removed, or options since renamed, are not counted.
+func (t *questionTally) add(raw string) {
+	if len(t.qs) == 0 || raw == "{}" {
+		return
+	}
+	var m map[string]any
+	if json.Unmarshal([]byte(raw), &m) != nil {
+		return
+	}
+	for i, q := range t.qs {
+		a, ok := m[q.Key]
+		if !ok {
+			continue
+		}
+		t.n[i]++
+		switch v := a.(type) {
+		case string:
+			t.counts[i][v]++
+		case []any:
+			for _, x := range v {
+				if s, ok := x.(string); ok {
+					t.counts[i][s]++
+				}
+			}
+		case float64:
+			t.counts[i][strconv.Itoa(int(v))]++
+			t.sum[i] += int(v)
+		}
+	}
+}
+
+func (t *questionTally) results() []crm.QuestionResult {
+	out := []crm.QuestionResult{}
+	for i, q := range t.qs {
+		r := crm.QuestionResult{Key: q.Key, Label: q.Label, Type: q.Type, Answers: t.n[i], Options: []crm.OptionCount{}}
+		switch q.Type {
+		case crm.QuestionSingle, crm.QuestionMultiple:
+			for _, o := range q.Options {
+				r.Options = append(r.Options, crm.OptionCount{Option: o, Count: t.counts[i][o]})
+			}
+		case crm.QuestionRating:
+			for v := q.Min; v <= q.Max; v++ {
+				r.Options = append(r.Options, crm.OptionCount{Option: strconv.Itoa(v), Count: t.counts[i][strconv.Itoa(v)]})
+			}
+			if t.n[i] > 0 {
+				r.Average = float64(int64(100*float64(t.sum[i])/float64(t.n[i])+0.5)) / 100
+			}
+		}
+		out = append(out, r)
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -306,6 +307,25 @@ func TestSurveyTokensAndBounds(t *testing.T) {
 		if err != nil || r.ContactID != nil || r.Channel != crm.ChannelEmbed {
 			t.Fatalf("anonymous = %+v %v", r, err)
 		}
+		// Custom answers are summed per option and value.
+		res, err := db.SurveyResults(ctx, s.ID, crm.SurveyResultsFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q := res.Questions; len(q) != 3 || q[0].Answers != 2 || q[0].Options[0] != (crm.OptionCount{Option: "Phone", Count: 2}) ||
+			q[1].Options[1].Count != 2 || q[2].Average != 2 || len(q[2].Options) != 7 || q[2].Options[1].Count != 2 {
+			t.Errorf("question results = %+v", res.Questions)
+		}
+		if res.Total.Responses != 2 || res.Total.CSAT != 100 || res.Anonymous != 1 {
+			t.Errorf("total = %+v, anonymous %d", res.Total, res.Anonymous)
+		}
+		// Erasing the contact erases its answer; the anonymous one stays.
+		if err := db.DeleteContact(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if page, err := db.FindSurveyResponses(ctx, crm.SurveyResponseFilter{SurveyID: s.ID}); err != nil || len(page.Items) != 1 || page.Items[0].ContactID != nil {
+			t.Errorf("after erasing the contact: %v %v", page.Items, err)
+		}
 		if _, err := db.UpdateSurvey(ctx, s.ID, crm.SurveyInput{Kind: ptr(crm.SurveyNPS)}); crm.ErrorCode(err) != crm.EINVALID {
 			t.Errorf("changing the kind of an answered survey: %v", err)
 		}
@@ -377,6 +397,56 @@ func TestSurveySendRules(t *testing.T) {
 		}
 		if _, err := db.SendSurvey(ctx, s.ID, nil); crm.ErrorCode(err) != crm.EINVALID {
 			t.Errorf("empty send: %v", err)
+		}
+	})
+}
+
+// TestSurveyMerge: merging contacts keeps one answer per survey (the
+// kept contact's) and moves the other answers and invitations over.
+func TestSurveyMerge(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.System()
+		a := mustSurvey(t, db, crm.SurveyInput{Slug: ptr("a"), Name: ptr("A")})
+		b := mustSurvey(t, db, crm.SurveyInput{Slug: ptr("b"), Name: ptr("B")})
+		keep, err := db.CreateContact(ctx, crm.ContactInput{FirstName: ptr("Kay"), Email: ptr("kay@example.com")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := db.CreateContact(ctx, crm.ContactInput{FirstName: ptr("Kay"), Email: ptr("kay2@example.com")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		signer, err := db.Signer(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answer := func(s *crm.Survey, c int64, score int) {
+			t.Helper()
+			tok := signer.Token(crm.TokenSurvey, strconv.FormatInt(s.ID, 10)+":"+strconv.FormatInt(c, 10), time.Now().Add(time.Hour))
+			if _, err := db.AnswerSurvey(ctx, crm.SurveyAnswer{Slug: s.Slug, Token: tok, Score: &score}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.SendSurvey(ctx, b.ID, []int64{other.ID}); err != nil {
+			t.Fatal(err)
+		}
+		answer(a, keep.ID, 9)
+		answer(a, other.ID, 2)
+		answer(b, other.ID, 7)
+		if _, err := db.MergeContacts(ctx, keep.ID, other.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.FindContactSurveyResponses(ctx, keep.ID)
+		if err != nil || len(got) != 2 {
+			t.Fatalf("responses after merge = %v %v", got, err)
+		}
+		for _, r := range got {
+			if want := map[int64]int{a.ID: 9, b.ID: 7}[r.SurveyID]; *r.Score != want {
+				t.Errorf("survey %d: score %d, want %d", r.SurveyID, *r.Score, want)
+			}
+		}
+		if res, err := db.SurveyResults(ctx, b.ID, crm.SurveyResultsFilter{}); err != nil || res.Sent != 1 || res.Answered != 1 {
+			t.Errorf("invitations after merge = %+v %v", res, err)
 		}
 	})
 }

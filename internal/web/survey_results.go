@@ -37,7 +37,19 @@ type surveyPage struct {
 	Anonymous  string
 	Comments   []responseRow
 	ActiveSend bool
+	Questions  []questionBlock
 }
+
+// questionBlock is the results of one custom question.
+type questionBlock struct {
+	Label   string
+	Type    string
+	Answers string
+	Average string
+	Rows    []answerShare
+}
+
+type answerShare struct{ Option, Count, Share string }
 
 // scoreRow is one line of a results table.
 type scoreRow struct {
@@ -142,6 +154,26 @@ func (s *server) buildSurveyPage(r *http.Request, l *i18n.Locale, sv *crm.Survey
 			row.ManagerID = *m.ManagerID
 		}
 		p.Managers = append(p.Managers, row)
+	}
+	for _, q := range res.Questions {
+		b := questionBlock{Label: q.Label, Type: q.Type, Answers: l.Number(int64(q.Answers))}
+		if q.Type == crm.QuestionRating && q.Answers > 0 {
+			b.Average = l.Decimal(q.Average, 2)
+		}
+		for _, o := range q.Options {
+			share := 0.0
+			if q.Answers > 0 {
+				share = math.Round(1000*float64(o.Count)/float64(q.Answers)) / 10
+			}
+			label := o.Option
+			if q.Type == crm.QuestionRating {
+				if n, err := strconv.Atoi(o.Option); err == nil {
+					label = l.Number(int64(n))
+				}
+			}
+			b.Rows = append(b.Rows, answerShare{Option: label, Count: l.Number(int64(o.Count)), Share: l.T("surveys.percent", l.Decimal(share, 1))})
+		}
+		p.Questions = append(p.Questions, b)
 	}
 	for _, c := range res.Comments {
 		p.Comments = append(p.Comments, responseRowOf(l, sv, c))

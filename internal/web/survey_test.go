@@ -260,6 +260,10 @@ func TestSurveyConsoleAndPublicPages(t *testing.T) {
 	if got := strings.TrimSpace(d.Find(".csat-total").Text()); got != "0.0%" {
 		t.Errorf("CSAT = %q, want 0.0%%", got)
 	}
+	if tabs := d.Find("table.question-result"); tabs.Length() != 2 || !strings.Contains(tabs.Last().Find("tbody tr").First().Text(), "Billing") ||
+		strings.TrimSpace(tabs.Last().Find("tbody tr").First().Find("td").First().Text()) != "1" {
+		t.Errorf("question results:\n%s", tabs.Text())
+	}
 	if d.Find("table.managers tbody tr").Length() != 1 || !strings.Contains(d.Find("table.managers").Text(), e.users[crm.RoleSales].Name) {
 		t.Errorf("by-manager table:\n%s", d.Find("table.managers").Text())
 	}
