@@ -117,6 +117,10 @@ func validRedirect(raw string) bool {
 	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" && u.User == nil && !strings.ContainsAny(raw, " \r\n\t")
 }
 
+// reservedFieldNames are the hosted page's own inputs (render stamp,
+// embed flag, visitor id, honeypot).
+var reservedFieldNames = []string{"stamp", "embed", "vid", "website_url", "lang"}
+
 func validateFormFields(v *Validation, fields []FormField, defs []*CustomField) {
 	if len(fields) > MaxFormFields {
 		v.Add("fields", "too_many", MaxFormFields)
@@ -132,7 +136,7 @@ func validateFormFields(v *Validation, fields []FormField, defs []*CustomField) 
 		if f.Name == "" && f.Maps != "" {
 			f.Name = strings.TrimPrefix(f.Maps, "custom.")
 		}
-		if !fieldNameRe.MatchString(f.Name) {
+		if !fieldNameRe.MatchString(f.Name) || slices.Contains(reservedFieldNames, f.Name) {
 			v.Add(p+"name", "invalid_key")
 		} else if names[f.Name] {
 			v.Add(p+"name", "duplicate")

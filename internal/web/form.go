@@ -287,6 +287,9 @@ type formShowPage struct {
 	Embed     string
 	NextURL   template.URL
 	Versions  []*crm.FormConsentVersion
+	// DefaultURL: no public address is set, so the links point at
+	// crm.DefaultPublicURL and will not work from other machines.
+	DefaultURL bool
 }
 
 // Answer is a submission's value of field f as text.
@@ -312,7 +315,7 @@ func (s *server) formShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	base := s.svc.Links.PublicURL(r.Context())
-	p.HostedURL = base + "/f/" + f.Slug
+	p.HostedURL, p.DefaultURL = base+"/f/"+f.Slug, base == crm.DefaultPublicURL
 	p.Embed = `<script src="` + base + `/f/` + f.Slug + `/embed.js" async></script>`
 	if p.Subs.Next != "" {
 		p.NextURL = "?" + withParam(r.URL.Query(), "after", p.Subs.Next)
