@@ -42,7 +42,7 @@ func main() {
 	workers := flag.Int("workers", 8, "concurrent clients in the load test")
 	orders := flag.Duration("orders", 0, "instead of the contact benchmarks, place orders through the API for this long")
 	collect := flag.Duration("collect", 0, "instead, send tracking events to /t/collect for this long (10 per request)")
-	collectClients := flag.Int("collect-clients", 32, "concurrent clients of the collect load")
+	collectClients := flag.Int("collect-clients", 8, "concurrent clients of the collect load")
 	flag.Parse()
 	if *collect > 0 {
 		if err := runCollect(*dsn, *work, *collect, *collectClients); err != nil {
