@@ -24,6 +24,10 @@ type MailMessage struct {
 	HTML      string // optional HTML alternative
 	Kind      string
 	ContactID *int64
+	// ListUnsubscribe is an https URL that unsubscribes the recipient
+	// with one POST (RFC 8058), sent as List-Unsubscribe and
+	// List-Unsubscribe-Post; campaigns set it, transactional mail not.
+	ListUnsubscribe string
 }
 
 // Outbox states.

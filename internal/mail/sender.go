@@ -116,7 +116,7 @@ func (s *Sender) client(cfg *crm.MailConfig) (*gomail.Client, error) {
 // refused rather than encoded: they are never meant.
 func (s *Sender) Build(cfg *crm.MailConfig, j *crm.MailJob) (*gomail.Msg, string, error) {
 	m := j.Message
-	for _, h := range []string{m.To, m.ToName, m.Subject, cfg.FromName, cfg.FromAddress, cfg.ReplyTo} {
+	for _, h := range []string{m.To, m.ToName, m.Subject, cfg.FromName, cfg.FromAddress, cfg.ReplyTo, m.ListUnsubscribe} {
 		if strings.ContainsAny(h, "\r\n\x00") {
 			return nil, "", errors.New("header injection: a header value contains a line break")
 		}
@@ -138,9 +138,15 @@ func (s *Sender) Build(cfg *crm.MailConfig, j *crm.MailJob) (*gomail.Msg, string
 	msg.SetMessageIDWithValue(id)
 	msg.SetDateWithValue(s.opt.Now())
 	msg.SetUserAgent("ecrm")
-	if m.Kind != crm.MailTest {
+	if m.Kind != crm.MailTest && m.ListUnsubscribe == "" {
 		// Transactional mail: no auto-replies (RFC 3834).
 		msg.SetGenHeader("Auto-Submitted", "auto-generated")
+	}
+	if m.ListUnsubscribe != "" {
+		// One-click unsubscribe (RFC 8058), which large mailbox providers
+		// require of bulk senders; the store checked it is a plain https URL.
+		msg.SetGenHeaderPreformatted(gomail.HeaderListUnsubscribe, "<"+m.ListUnsubscribe+">")
+		msg.SetGenHeaderPreformatted(gomail.HeaderListUnsubscribePost, "List-Unsubscribe=One-Click")
 	}
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 	if m.HTML != "" {

@@ -454,3 +454,40 @@ func TestBodiesCleared(t *testing.T) {
 		}
 	})
 }
+
+// TestListUnsubscribe: a message with an unsubscribe link carries the
+// one-click headers of RFC 8058 (and no Auto-Submitted: it is not
+// transactional); a link that is not plain https is refused.
+func TestListUnsubscribe(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		newClock(db)
+		ctx := storetest.System()
+		srv := mailtest.Start(t, mailtest.Options{})
+		configure(t, db, srv, crm.MailSettingsInput{})
+		link := "https://crm.example.com/u/tok3n?c=12"
+		enqueue(t, db, crm.MailMessage{To: "a@example.com", Subject: "News", Text: "Hi", ListUnsubscribe: link})
+		ecrmmail.NewWorker(db, ecrmmail.NewSender(ecrmmail.Options{}), ecrmmail.WorkerOptions{}).RunOnce(ctx)
+		msgs := srv.Messages()
+		if len(msgs) != 1 {
+			t.Fatalf("%d messages", len(msgs))
+		}
+		msg, err := mail.ReadMessage(bytes.NewReader(msgs[0].Data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := msg.Header.Get("List-Unsubscribe"); got != "<"+link+">" {
+			t.Errorf("List-Unsubscribe = %q", got)
+		}
+		if got := msg.Header.Get("List-Unsubscribe-Post"); got != "List-Unsubscribe=One-Click" {
+			t.Errorf("List-Unsubscribe-Post = %q", got)
+		}
+		if msg.Header.Get("Auto-Submitted") != "" {
+			t.Error("a message with an unsubscribe link is marked auto-generated")
+		}
+		for _, bad := range []string{"http://crm.example.com/u/x", "https://crm.example.com/u/x>\r\nBcc: v@example.com", "javascript:alert(1)"} {
+			if _, err := db.EnqueueMail(ctx, crm.MailMessage{To: "a@example.com", Subject: "News", Text: "Hi", ListUnsubscribe: bad}); crm.ErrorCode(err) != crm.EINVALID {
+				t.Errorf("%q: %v", bad, err)
+			}
+		}
+	})
+}

@@ -41,6 +41,9 @@ func (tx *Tx) enqueueMail(ctx context.Context, m crm.MailMessage) (int64, error)
 	if strings.TrimSpace(m.Subject) == "" {
 		v.Add("subject", "required")
 	}
+	if u := m.ListUnsubscribe; u != "" && (len(u) > 2000 || !strings.HasPrefix(u, "https://") || strings.ContainsAny(u, "\r\n\t <>,")) {
+		v.Add("list_unsubscribe", "invalid_url")
+	}
 	if m.Kind == "" {
 		m.Kind = crm.MailNotification
 	}
@@ -48,9 +51,9 @@ func (tx *Tx) enqueueMail(ctx context.Context, m crm.MailMessage) (int64, error)
 		return 0, err
 	}
 	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO mail_outbox (kind, to_addr, to_name, subject, text_body, html_body, contact_id, status, next_attempt_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8) RETURNING id`,
-		m.Kind, to, m.ToName, m.Subject, m.Text, m.HTML, nullID(m.ContactID), ms(tx.now)).Scan(&id)
+	err := tx.QueryRowContext(ctx, `INSERT INTO mail_outbox (kind, to_addr, to_name, subject, text_body, html_body, contact_id, status, next_attempt_at, created_at, list_unsubscribe)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $8, $9) RETURNING id`,
+		m.Kind, to, m.ToName, m.Subject, m.Text, m.HTML, nullID(m.ContactID), ms(tx.now), m.ListUnsubscribe).Scan(&id)
 	return id, err
 }
 

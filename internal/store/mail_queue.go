@@ -27,7 +27,7 @@ func (db *DB) ClaimMail(ctx context.Context, lease time.Duration, n int) ([]*crm
 			WHERE id IN (SELECT o.id FROM mail_outbox o
 				WHERE o.status = $2 AND o.next_attempt_at <= $3 AND (o.lease_until IS NULL OR o.lease_until < $3)
 				ORDER BY o.next_attempt_at, o.id LIMIT $4`+db.skipLocked("o")+`)
-			RETURNING id, attempts, created_at, kind, to_addr, to_name, subject, text_body, html_body, contact_id`,
+			RETURNING id, attempts, created_at, kind, to_addr, to_name, subject, text_body, html_body, contact_id, list_unsubscribe`,
 			ms(tx.now.Add(lease)), crm.MailPending, now, n)
 		if err != nil {
 			return err
@@ -53,7 +53,7 @@ func scanMailJob(row interface{ Scan(...any) error }) (*crm.MailJob, error) {
 	var created int64
 	var contact sql.NullInt64
 	m := &j.Message
-	if err := row.Scan(&j.ID, &j.Attempt, &created, &m.Kind, &m.To, &m.ToName, &m.Subject, &m.Text, &m.HTML, &contact); err != nil {
+	if err := row.Scan(&j.ID, &j.Attempt, &created, &m.Kind, &m.To, &m.ToName, &m.Subject, &m.Text, &m.HTML, &contact, &m.ListUnsubscribe); err != nil {
 		return nil, err
 	}
 	if contact.Valid {
@@ -155,7 +155,7 @@ func (db *DB) SendTestMail(ctx context.Context, in crm.MailTestInput) (*crm.Mail
 			return err
 		}
 		if job, err = scanMailJob(tx.QueryRowContext(ctx, `UPDATE mail_outbox SET attempts = 1, lease_until = $1 WHERE id = $2
-			RETURNING id, attempts, created_at, kind, to_addr, to_name, subject, text_body, html_body, contact_id`, ms(tx.now.Add(testLease)), id)); err != nil {
+			RETURNING id, attempts, created_at, kind, to_addr, to_name, subject, text_body, html_body, contact_id, list_unsubscribe`, ms(tx.now.Add(testLease)), id)); err != nil {
 			return err
 		}
 		return tx.audit(ctx, "test", "mail_outbox", id, nil, map[string]any{"to": job.Message.To})
@@ -176,15 +176,16 @@ func (db *DB) SendTestMail(ctx context.Context, in crm.MailTestInput) (*crm.Mail
 
 // ClearMailBodies empties the bodies of finished messages created before
 // the cutoff: the record of who was sent what subject when stays, the
-// signed links in the bodies go. Pending messages keep theirs.
+// signed links in the bodies and the unsubscribe link go. Pending
+// messages keep theirs.
 func (db *DB) ClearMailBodies(ctx context.Context, before time.Time) (int64, error) {
 	if _, err := crm.Authorize(ctx, crm.P(crm.ResMail, crm.Write)); err != nil {
 		return 0, err
 	}
 	var n int64
 	err := db.inTx(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET text_body = '', html_body = ''
-			WHERE status <> $1 AND created_at < $2 AND (text_body <> '' OR html_body <> '')`, crm.MailPending, ms(before))
+		res, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET text_body = '', html_body = '', list_unsubscribe = ''
+			WHERE status <> $1 AND created_at < $2 AND (text_body <> '' OR html_body <> '' OR list_unsubscribe <> '')`, crm.MailPending, ms(before))
 		if err != nil {
 			return err
 		}
