@@ -6,11 +6,13 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ecrm/ecrm/internal/crm"
+	"github.com/ecrm/ecrm/internal/i18n"
 	"github.com/ecrm/ecrm/internal/sign"
 )
 
@@ -39,6 +41,10 @@ type publicPage struct {
 	Redirect  string
 	Pending   bool
 	Honeypot  string
+	// Lang is the ?lang= the page was asked in, kept on the form's
+	// action: inside a cross-site iframe the language cookie is not
+	// sent, so the answer to the post would lose it.
+	Lang string
 }
 
 // Topic is the form name of a consent box.
@@ -146,6 +152,9 @@ func (s *server) formPage(r *http.Request) (*crm.Form, *publicPage, error) {
 	p := &publicPage{Mode: "form", F: f, Honeypot: honeypotField, Ticked: map[string]bool{}}
 	q := r.URL.Query()
 	p.Embed = q.Get("embed") == "1" || r.PostFormValue("embed") == "1"
+	if l := q.Get("lang"); slices.Contains(i18n.Langs, l) {
+		p.Lang = l
+	}
 	vid := q.Get("vid")
 	if vid == "" {
 		vid = r.PostFormValue("vid")
@@ -295,6 +304,9 @@ func (s *server) optInPage(w http.ResponseWriter, r *http.Request) error {
 		return s.publicError(w, r, err)
 	}
 	p := &publicPage{Mode: "confirm", F: f, Token: r.PathValue("token")}
+	if l := r.URL.Query().Get("lang"); slices.Contains(i18n.Langs, l) {
+		p.Lang = l
+	}
 	if sub.Status == crm.SubmissionConfirmed {
 		p.Mode = "already"
 	}
