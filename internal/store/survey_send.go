@@ -7,6 +7,7 @@ import (
 	"html"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -198,9 +199,13 @@ func (tx *Tx) inviteToSurvey(ctx context.Context, a *crm.Actor, m *surveyMailer,
 		greeting = l.T("surveys.mail.greeting", n)
 	}
 	until := l.T("surveys.mail.until", l.Date(exp))
-	text := greeting + "\n\n" + intro + "\n\n" + link + "\n\n" + until + "\n"
+	// The footer of every message to a contact: their preference centre.
+	prefs := m.base + "/p/" + m.signer.Token(crm.TokenPreferences, strconv.FormatInt(c.ID, 10), time.Time{})
+	prefsText := l.T("surveys.mail.preferences")
+	text := greeting + "\n\n" + intro + "\n\n" + link + "\n\n" + until + "\n\n-- \n" + prefsText + " " + prefs + "\n"
 	htm := `<p>` + html.EscapeString(greeting) + `</p><p>` + strings.ReplaceAll(html.EscapeString(intro), "\n", "<br>") +
-		`</p><p><a href="` + html.EscapeString(link) + `">` + html.EscapeString(l.T("surveys.mail.button")) + `</a></p><p>` + html.EscapeString(until) + `</p>`
+		`</p><p><a href="` + html.EscapeString(link) + `">` + html.EscapeString(l.T("surveys.mail.button")) + `</a></p><p>` + html.EscapeString(until) +
+		`</p><hr><p><small><a href="` + html.EscapeString(prefs) + `">` + html.EscapeString(prefsText) + `</a></small></p>`
 	subject := l.T("surveys.mail.subject", strings.NewReplacer("\r", " ", "\n", " ").Replace(s.Name))
 	cid := c.ID
 	mailID, err := tx.enqueueMail(ctx, crm.MailMessage{To: c.Email, ToName: strings.NewReplacer("\r", " ", "\n", " ").Replace(c.Name()),

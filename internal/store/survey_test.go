@@ -110,6 +110,9 @@ func TestSurveySendAnswerResults(t *testing.T) {
 			if !strings.HasPrefix(to, "c") || !strings.Contains(subject, "Customer NPS") {
 				t.Fatalf("mail = %q %q", to, subject)
 			}
+			if !strings.Contains(text, base+"/p/") {
+				t.Errorf("mail to %s has no preference-centre link", to)
+			}
 			tok := linkToken(t, base, s.Slug, text)
 			sc := scores[i]
 			if _, err := db.AnswerSurvey(ctx, crm.SurveyAnswer{Slug: s.Slug, Token: tok, Score: &sc, Comment: "thanks", IP: "192.0.2.1"}); err != nil {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -88,6 +89,7 @@ type publicSurvey struct {
 	Done     bool
 	Thanks   string
 	Refusal  string // a translated reason the link cannot be used
+	Answered bool   // the form shows the contact's earlier answer
 	Status   int
 	Path     string
 }
@@ -153,9 +155,9 @@ func (s *server) servePublicSurvey(w http.ResponseWriter, r *http.Request, token
 	st := stateOf(r)
 	l := st.locale
 	var sv *crm.Survey
+	var c *crm.Contact
 	var err error
 	if token != "" {
-		var c *crm.Contact
 		sv, c, err = s.svc.Surveys.CheckSurveyToken(ctx, slug, token)
 		// The contact's language, unless the visitor chose one.
 		if err == nil && r.URL.Query().Get("lang") == "" && slices.Contains(i18n.Langs, c.Language) {
@@ -196,6 +198,20 @@ func (s *server) servePublicSurvey(w http.ResponseWriter, r *http.Request, token
 	}
 	if token != "" {
 		p.Path = "/s/" + sv.Slug + "?t=" + url.QueryEscape(token)
+	}
+	if in == nil && c != nil {
+		// A personal link opens on the answer already given, so changing
+		// it starts from what the person said.
+		prev, err := s.svc.Surveys.FindContactSurveyResponses(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		for _, r := range prev {
+			if r.SurveyID == sv.ID {
+				p.Form = newForm(responseValues(r))
+				p.Answered = true
+			}
+		}
 	}
 	if in != nil {
 		vals := map[string][]string{"comment": {in.Comment}}
@@ -256,4 +272,23 @@ func (s *server) surveyRefusal(w http.ResponseWriter, r *http.Request, status in
 	}
 	s.renderFragment(w, r, status, "survey_public", "survey-page", publicSurvey{L: l, Refusal: l.T(key), Status: status, Form: newForm(nil), Path: r.URL.RequestURI()})
 	return nil
+}
+
+// responseValues writes a stored answer as the public form's values.
+func responseValues(r *crm.SurveyResponse) url.Values {
+	vals := url.Values{"comment": {r.Comment}}
+	if r.Score != nil {
+		vals.Set("score", strconv.Itoa(*r.Score))
+	}
+	for k, a := range r.Answers {
+		switch v := a.(type) {
+		case []any:
+			for _, x := range v {
+				vals.Add("q."+k, fmt.Sprint(x))
+			}
+		default:
+			vals.Set("q."+k, crm.AnswerText(a))
+		}
+	}
+	return vals
 }

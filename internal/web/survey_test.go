@@ -212,6 +212,14 @@ func TestSurveyConsoleAndPublicPages(t *testing.T) {
 		t.Fatalf("answer = %d\n%s", rec.Code, rec.Body)
 	}
 
+	// The link opens again on the answer given, as text.
+	rec = e.do(nil, http.MethodGet, link+"&lang=en", nil)
+	d = doc(t, rec)
+	if d.Find("p.notice").Length() != 1 || d.Find("input[name=score][value='2'][checked]").Length() != 1 || d.Find("textarea[name=comment]").Text() != canary ||
+		d.Find("input[name='q.q2'][value=Billing][checked]").Length() != 1 || strings.Contains(rec.Body.String(), "<script>alert") {
+		t.Errorf("the page does not show the earlier answer:\n%s", rec.Body)
+	}
+
 	// Forged and expired links are refused with a page that says which.
 	sv, err := e.svc.Surveys.FindSurveyByID(sys(), mustID(t, sid))
 	if err != nil {
@@ -278,6 +286,11 @@ func TestSurveyConsoleAndPublicPages(t *testing.T) {
 	rec = e.do(nil, http.MethodGet, "/s/support", nil)
 	if rec.Code != 200 || rec.Header().Get("X-Frame-Options") != "" || !strings.Contains(rec.Header().Get("Content-Security-Policy"), "frame-ancestors *") {
 		t.Errorf("anonymous page = %d, headers %v", rec.Code, rec.Header())
+	}
+	// Without ?lang or a cookie the page speaks the browser's language.
+	rec = e.do(nil, http.MethodGet, "/s/support", nil, "Accept-Language", "ja-JP,ja;q=0.9,en;q=0.5")
+	if d := doc(t, rec); d.Find("html[lang=ja]").Length() != 1 || !strings.Contains(d.Find("button[type=submit]").Text(), "回答を送信") {
+		t.Errorf("Accept-Language ja: %s", d.Find("html").AttrOr("lang", ""))
 	}
 	// Ten answers from one address pass, the eleventh is refused.
 	codes := map[int]int{}
