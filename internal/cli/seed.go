@@ -86,7 +86,8 @@ func seedDemo(ctx context.Context, db *store.DB, contacts int, seed uint64) (*de
 		companyIDs[i] = c.ID
 	}
 	tiers := []string{"bronze", "silver", "gold"}
-	var deals []*crm.Contact // opportunities get a deal each
+	var deals []*crm.Contact    // opportunities get a deal each
+	var surveyed []*crm.Contact // customers are sent the NPS survey (seed_surveys.go)
 	for i := range contacts {
 		in, ci := g.Contact(i, nCompanies)
 		if ci >= 0 {
@@ -118,11 +119,17 @@ func seedDemo(ctx context.Context, db *store.DB, contacts int, seed uint64) (*de
 		if err := seedConsents(ctx, db, c, i, now); err != nil {
 			return nil, err
 		}
+		if (c.Stage == "customer" || c.Stage == "loyal") && len(surveyed) < 300 {
+			surveyed = append(surveyed, c)
+		}
 		if c.Stage == "opportunity" && len(deals) < 60 {
 			deals = append(deals, c)
 		}
 	}
 	if err := seedDeals(ctx, db, deals, now); err != nil {
+		return nil, err
+	}
+	if err := seedSurveys(ctx, db, surveyed, now); err != nil {
 		return nil, err
 	}
 	return &demoLogin{Email: staff[0].email, Password: pw, Others: strings.Join(others, ", ")}, nil
