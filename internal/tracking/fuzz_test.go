@@ -86,3 +86,15 @@ func FuzzCollect(f *testing.F) {
 		}
 	})
 }
+
+// TestNameChecks: the hand-written checks agree with the patterns.
+func TestNameChecks(t *testing.T) {
+	for _, s := range []string{"", "a", "pageview", "add_to_cart", "x.y:z-1", "A", "1a", "a b", "é", "a<", strings.Repeat("a", 48), strings.Repeat("a", 49), "_x", "Ab.c-1", ".a", "a/b"} {
+		if got, want := eventName(s), crm.EventNameRe.MatchString(s); got != want {
+			t.Errorf("eventName(%q) = %v, pattern says %v", s, got, want)
+		}
+		if got, want := propKey(s), propKeyRe.MatchString(s); got != want {
+			t.Errorf("propKey(%q) = %v, pattern says %v", s, got, want)
+		}
+	}
+}

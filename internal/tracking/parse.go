@@ -45,16 +45,16 @@ type payload struct {
 }
 
 type wireEvt struct {
-	N   string          `json:"n"`   // name
-	U   string          `json:"u"`   // URL (before consent: the path only)
-	T   string          `json:"t"`   // title
-	R   string          `json:"r"`   // referrer
-	A   int64           `json:"a"`   // age in ms when sent
-	SKU string          `json:"sku"` // product
-	PN  string          `json:"pn"`  // product name
-	Val *float64        `json:"val"` // value in major units
-	Cur string          `json:"cur"` // currency
-	P   json.RawMessage `json:"p"`   // properties: a flat object
+	N   string         `json:"n"`   // name
+	U   string         `json:"u"`   // URL (before consent: the path only)
+	T   string         `json:"t"`   // title
+	R   string         `json:"r"`   // referrer
+	A   int64          `json:"a"`   // age in ms when sent
+	SKU string         `json:"sku"` // product
+	PN  string         `json:"pn"`  // product name
+	Val *float64       `json:"val"` // value in major units
+	Cur string         `json:"cur"` // currency
+	P   map[string]any `json:"p"`   // properties: a flat object
 }
 
 type wireIdent struct {
@@ -118,7 +118,7 @@ func Parse(body []byte, siteID int64, now time.Time, consentAllowed bool) (*Batc
 	}
 	for i := range p.E {
 		w := &p.E[i]
-		if !crm.EventNameRe.MatchString(w.N) {
+		if !eventName(w.N) {
 			return nil, bad("e[%d].n: event names are 1–48 of a-z 0-9 _ . : - starting with a letter", i)
 		}
 		if len(w.U) > MaxURL {
@@ -181,9 +181,11 @@ func parseEvent(i int, w *wireEvt, siteID int64, now time.Time) (*crm.Event, err
 		if len(e.Path) > MaxURL {
 			e.Path = e.Path[:MaxURL]
 		}
-		q := u.Query()
-		e.UTMSource, e.UTMMedium, e.UTMCampaign = utm(q, "utm_source"), utm(q, "utm_medium"), utm(q, "utm_campaign")
-		e.UTMTerm, e.UTMContent = utm(q, "utm_term"), utm(q, "utm_content")
+		if strings.Contains(u.RawQuery, "utm_") {
+			q := u.Query()
+			e.UTMSource, e.UTMMedium, e.UTMCampaign = utm(q, "utm_source"), utm(q, "utm_medium"), utm(q, "utm_campaign")
+			e.UTMTerm, e.UTMContent = utm(q, "utm_term"), utm(q, "utm_content")
+		}
 	}
 	if w.R != "" {
 		if u, err := url.Parse(w.R); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
@@ -204,7 +206,7 @@ func parseEvent(i int, w *wireEvt, siteID int64, now time.Time) (*crm.Event, err
 		minor := int64(math.Round(v * math.Pow10(crm.CurrencyDigits(e.Currency))))
 		e.Value = &minor
 	}
-	props, err := parseProps(i, w.P)
+	props, err := checkProps(i, w.P)
 	if err != nil {
 		return nil, err
 	}
@@ -221,37 +223,66 @@ func utm(q url.Values, k string) string {
 	return v
 }
 
-// parseProps accepts a flat object of at most MaxProps string, number,
-// boolean or null values.
-func parseProps(i int, raw json.RawMessage) (map[string]any, error) {
-	if len(raw) == 0 || string(raw) == "null" {
+// checkProps accepts a flat object of at most MaxProps string, number,
+// boolean or null values, MaxPropsJSON bytes of names and strings in all.
+func checkProps(i int, m map[string]any) (map[string]any, error) {
+	if len(m) == 0 {
 		return nil, nil
-	}
-	if len(raw) > MaxPropsJSON {
-		return nil, bad("e[%d].p: properties longer than %d bytes", i, MaxPropsJSON)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, bad("e[%d].p: properties must be a JSON object", i)
 	}
 	if len(m) > MaxProps {
 		return nil, bad("e[%d].p: %d properties, at most %d", i, len(m), MaxProps)
 	}
+	size := 0
 	for k, v := range m {
-		if !propKeyRe.MatchString(k) {
+		if !propKey(k) {
 			return nil, bad("e[%d].p: property names are 1–%d of A-Z a-z 0-9 _ . - starting with a letter or _", i, MaxPropKey)
 		}
+		size += len(k) + 8
 		switch x := v.(type) {
 		case string:
 			if utf8.RuneCountInString(x) > MaxPropValue || strings.ContainsRune(x, 0) {
 				return nil, bad("e[%d].p.%s: strings are at most %d characters, without NUL", i, k, MaxPropValue)
 			}
+			size += len(x)
 		case float64, bool, nil:
 		default:
 			return nil, bad("e[%d].p.%s: values are strings, numbers, booleans or null", i, k)
 		}
 	}
+	if size > MaxPropsJSON {
+		return nil, bad("e[%d].p: properties longer than %d bytes", i, MaxPropsJSON)
+	}
 	return m, nil
+}
+
+// eventName is crm.EventNameRe without the regexp machinery (it runs for
+// every event); TestNameChecks keeps the two equal.
+func eventName(s string) bool {
+	if len(s) == 0 || len(s) > 48 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == ':' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// propKey is propKeyRe, by hand.
+func propKey(s string) bool {
+	if len(s) == 0 || len(s) > MaxPropKey {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
+		if i == 0 && !letter || !(letter || c >= '0' && c <= '9' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // countPath is the path of a pre-consent page view: no query, no
