@@ -302,6 +302,9 @@ type SurveyService interface {
 	// timeline in one transaction.
 	AnswerSurvey(ctx context.Context, in SurveyAnswer) (*SurveyResponse, error)
 	FindSurveyResponses(ctx context.Context, f SurveyResponseFilter) (Page[*SurveyResponse], error)
+	// SurveyResponseCounts is the number of answers per survey id, for
+	// the list of surveys.
+	SurveyResponseCounts(ctx context.Context) (map[int64]int, error)
 	FindContactSurveyResponses(ctx context.Context, contactID int64) ([]*SurveyResponse, error)
 	SurveyResults(ctx context.Context, id int64, f SurveyResultsFilter) (*SurveyResults, error)
 }

@@ -311,3 +311,29 @@ func (t *questionTally) results() []crm.QuestionResult {
 	}
 	return out
 }
+
+// SurveyResponseCounts counts the answers of every survey in one query;
+// own-only actors count their contacts' answers only.
+func (db *DB) SurveyResponseCounts(ctx context.Context) (map[int64]int, error) {
+	a, err := crm.Authorize(ctx, crm.P(crm.ResSurveys, crm.Read))
+	if err != nil {
+		return nil, err
+	}
+	q := &listQuery{d: db.dialect}
+	scopeResponses(q, a)
+	rows, err := db.read.QueryContext(ctx, `SELECT r.survey_id, COUNT(*) FROM survey_responses r WHERE `+q.sql()+` GROUP BY r.survey_id`, q.args...)
+	if err != nil {
+		return nil, db.mapErr(err)
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, db.mapErr(rows.Err())
+}

@@ -20,6 +20,7 @@ const builderBlanks = 3
 
 type surveysPage struct {
 	Surveys []*crm.Survey
+	Counts  map[int64]string // answers per survey, in the reader's digits
 }
 
 func (s *server) surveyList(w http.ResponseWriter, r *http.Request) error {
@@ -27,9 +28,17 @@ func (s *server) surveyList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	counts, err := s.svc.Surveys.SurveyResponseCounts(r.Context())
+	if err != nil {
+		return err
+	}
 	v := s.newView(r, "surveys")
 	v.Title = v.L.T("surveys.title")
-	v.Data = surveysPage{Surveys: list}
+	p := surveysPage{Surveys: list, Counts: map[int64]string{}}
+	for _, sv := range list {
+		p.Counts[sv.ID] = v.L.Number(int64(counts[sv.ID]))
+	}
+	v.Data = p
 	return s.ok(w, r, "surveys", v)
 }
 

@@ -305,6 +305,9 @@ func TestSurveyConsoleAndPublicPages(t *testing.T) {
 		t.Errorf("results = %+v %v", res, err)
 	}
 
+	if got := strings.TrimSpace(doc(t, e.do(admin, http.MethodGet, "/surveys", nil)).Find("table.surveys td.responses").Text()); got != "11" {
+		t.Errorf("list shows %q answers, want 11", got)
+	}
 	// The list send reports what it did.
 	rec = e.do(admin, http.MethodPost, "/surveys/send", url.Values{"survey_id": {sid}, "q": {"ada"}})
 	d = doc(t, rec)
