@@ -42,7 +42,7 @@ type Options struct {
 // sends one every few seconds); a site takes 2,000 requests a second
 // (about 20,000 events) per server.
 const (
-	DefaultQueueSize = 50_000
+	DefaultQueueSize = 20_000
 	DefaultMaxBatch  = 2_000
 	DefaultIPRate    = 20
 	DefaultIPBurst   = 200
