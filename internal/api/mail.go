@@ -19,6 +19,7 @@ func (s *server) mailRoutes(a huma.API) {
 	handle(s, a, op(get, "/mail/outbox", "list-mail-outbox", "The mail outbox, newest first", mailR), s.listMailOutbox)
 	handle(s, a, op(get, "/mail/outbox/{id}", "get-mail", "Get an outbox message", mailR), s.getMail)
 	handle(s, a, op(post, "/mail/outbox/{id}/retry", "retry-mail", "Send a failed message again (one more attempt) or a waiting one now", mailW), s.retryMail)
+	handle(s, a, op(post, "/mail/outbox/retry-failed", "retry-failed-mail", "Give every failed message one more attempt now (after fixing the settings)", mailW), s.retryFailedMail)
 	handle(s, a, op(post, "/mail/test", "test-mail", "Send a test message now through the configured server", mailW).doc(mailTestDoc), s.testMail)
 }
 
@@ -78,6 +79,18 @@ type mailIDInput struct {
 func (s *server) retryMail(ctx context.Context, in *mailIDInput) (*mailOut, error) {
 	m, err := s.svc.Mail.RetryMail(ctx, in.ID)
 	return &mailOut{m}, err
+}
+
+// RetriedMail is how many failed messages were queued again.
+type RetriedMail struct {
+	Retried int `json:"retried" doc:"Failed messages queued again; those whose body was cleared after 30 days are left out."`
+}
+
+type retriedOut struct{ Body RetriedMail }
+
+func (s *server) retryFailedMail(ctx context.Context, _ *struct{ Idempotency }) (*retriedOut, error) {
+	n, err := s.svc.Mail.RetryFailedMail(ctx)
+	return &retriedOut{RetriedMail{n}}, err
 }
 
 type mailTestInput struct {

@@ -32,6 +32,7 @@ func mailMatrix(t *testing.T, db *store.DB) ([]matrixRoute, func() any) {
 		{"GET", "/mail/outbox", nil, ps(mailR)},
 		{"GET", "/mail/outbox/" + mid, nil, ps(mailR)},
 		{"POST", "/mail/outbox/" + mid + "/retry", nil, ps(mailW)},
+		{"POST", "/mail/outbox/retry-failed", nil, ps(mailW)},
 		{"POST", "/mail/test", map[string]any{"to": "admin@example.com"}, ps(mailW)},
 	}
 	snap := func() any {
@@ -88,6 +89,7 @@ func TestMailAPI(t *testing.T) {
 		fid := fmt.Sprint(p.Items[0].ID)
 		e.run(t, []scenario{
 			{name: "retry failed", method: "POST", url: "/api/v1/mail/outbox/" + fid + "/retry", key: key, wantStatus: 200, wantContains: []string{`"status":"pending"`}},
+			{name: "retry all failed (none left)", method: "POST", url: "/api/v1/mail/outbox/retry-failed", key: key, wantStatus: 200, wantContains: []string{`"retried":0`}},
 			{name: "retry sent", method: "POST", url: "/api/v1/mail/outbox/" + fmt.Sprint(p.Items[0].ID-1) + "/retry", key: key, wantStatus: 409},
 		})
 		all := string(e.do("GET", "/api/v1/mail/outbox", nil, reader).body) + string(e.do("GET", "/api/v1/audit", nil, e.key("audit:read")).body)

@@ -65,6 +65,9 @@ type MailService interface {
 	// RetryMail makes a message due now: a failed one gets one more
 	// attempt, a pending one stops waiting for its back-off.
 	RetryMail(ctx context.Context, id int64) (*MailOutboxEntry, error)
+	// RetryFailedMail gives every failed message that still has its body
+	// one more attempt (after the settings were fixed) and says how many.
+	RetryFailedMail(ctx context.Context) (int, error)
 	// SendTestMail sends a test message at once, through the configured
 	// server, and answers with the outcome of that SMTP conversation;
 	// the message is recorded in the outbox as kind test.

@@ -281,10 +281,18 @@ func TestRetries(t *testing.T) {
 		if m.Status != crm.MailFailed || m.Attempts != crm.MailMaxAttempts || m.NextAttemptAt != nil {
 			t.Fatalf("after the last step: %+v", m)
 		}
+		// After fixing the settings, an admin retries every failed message
+		// at once: the 4xx one and the 5xx one.
+		if n, err := db.RetryFailedMail(ctx); err != nil || n != 2 {
+			t.Fatalf("retry all failed: %d %v", n, err)
+		}
+		if m := outbox(t, db, gone); m.Status != crm.MailPending {
+			t.Errorf("retried 5xx: %+v", m)
+		}
 		if _, err := db.RetryMail(ctx, busy); err != nil {
 			t.Fatal(err)
 		}
-		if n := w.RunOnce(ctx); n != 1 {
+		if n := w.RunOnce(ctx); n != 2 {
 			t.Fatalf("retry claimed %d", n)
 		}
 		if m := outbox(t, db, busy); m.Status != crm.MailFailed || m.Attempts != crm.MailMaxAttempts+1 {

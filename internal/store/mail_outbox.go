@@ -190,3 +190,25 @@ func (db *DB) RetryMail(ctx context.Context, id int64) (*crm.MailOutboxEntry, er
 	}
 	return m, nil
 }
+
+// RetryFailedMail makes every failed message that still has a body due
+// now, with one more attempt each: what an admin does after fixing the
+// settings that made them fail. One audit entry says how many.
+func (db *DB) RetryFailedMail(ctx context.Context) (int, error) {
+	if _, err := crm.Authorize(ctx, crm.P(crm.ResMail, crm.Write)); err != nil {
+		return 0, err
+	}
+	var n int64
+	err := db.inTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET status = $1, next_attempt_at = $2
+			WHERE status = $3 AND (text_body <> '' OR html_body <> '')`, crm.MailPending, ms(tx.now), crm.MailFailed)
+		if err != nil {
+			return err
+		}
+		if n, _ = res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return tx.audit(ctx, "retry", "mail_outbox", 0, nil, map[string]any{"failed": n})
+	})
+	return int(n), err
+}

@@ -47,7 +47,7 @@ type mailTest struct {
 }
 
 // mailDone are the notices a redirect back to the page may ask for.
-var mailDone = []string{"saved", "retry"}
+var mailDone = []string{"saved", "retry", "retry_failed"}
 
 func (s *server) mailView(r *http.Request, vals url.Values) (*view, error) {
 	ctx := r.Context()
@@ -209,5 +209,15 @@ func (s *server) adminMailRetry(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	http.Redirect(w, r, "/admin/mail?done=retry#outbox", http.StatusSeeOther)
+	return nil
+}
+
+// adminMailRetryFailed queues every failed message again, for after the
+// settings that made them fail are fixed.
+func (s *server) adminMailRetryFailed(w http.ResponseWriter, r *http.Request) error {
+	if _, err := s.svc.Mail.RetryFailedMail(r.Context()); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/mail?done=retry_failed#outbox", http.StatusSeeOther)
 	return nil
 }

@@ -145,6 +145,9 @@ func TestMailPages(t *testing.T) {
 	if n := doc(t, e.do(c, http.MethodGet, "/admin/mail?kind=test", nil)).Find("table.outbox tbody tr[id]").Length(); n != 2 {
 		t.Errorf("test kind filter: %d rows, want 2", n)
 	}
+	if doc(t, rec).Find("form[action='/admin/mail/outbox/retry-failed'] button").Length() != 1 {
+		t.Error("no retry-all button on the failed filter")
+	}
 	id, _ := rows.Attr("id")
 	rec = e.do(c, http.MethodPost, "/admin/mail/outbox/"+strings.TrimPrefix(id, "mail-")+"/retry", nil)
 	if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/admin/mail?done=retry") {
@@ -152,6 +155,10 @@ func TestMailPages(t *testing.T) {
 	}
 	if n := doc(t, e.do(c, http.MethodGet, "/admin/mail?status=failed", nil)).Find("table.outbox tbody tr[id]").Length(); n != 0 {
 		t.Errorf("still %d failed after the retry", n)
+	}
+	rec = e.do(c, http.MethodPost, "/admin/mail/outbox/retry-failed", nil)
+	if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/admin/mail?done=retry_failed") {
+		t.Errorf("retry all failed = %d to %q", rec.Code, loc)
 	}
 	if rec := e.do(c, http.MethodGet, "/admin/audit", nil); strings.Contains(rec.Body.String(), pw) {
 		t.Error("the audit page shows the password")

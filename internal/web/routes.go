@@ -225,6 +225,7 @@ func (s *server) routeTable() []route {
 		auth("POST /admin/mail", s.adminMailUpdate, p(crm.ResMail, W)),
 		auth("POST /admin/mail/test", s.adminMailTest, p(crm.ResMail, W)),
 		auth("POST /admin/mail/outbox/{id}/retry", s.adminMailRetry, p(crm.ResMail, W)),
+		auth("POST /admin/mail/outbox/retry-failed", s.adminMailRetryFailed, p(crm.ResMail, W)),
 	}
 }
 
