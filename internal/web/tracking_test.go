@@ -123,11 +123,14 @@ func TestTrackingPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	seedWeb(t, e, site.ID, c.ID, all)
+	if _, _, err := e.svc.Tracking.CreateSite(sys(), crm.SiteInput{Name: ptr(all), PrivacyURL: ptr("https://shop.example/privacy?" + url.QueryEscape(all))}); err != nil {
+		t.Fatal(err)
+	}
 	wa := "/contacts/" + itoa(c.ID) + "/web-activity"
 	for _, lang := range []string{"en", "fa", "ja"} {
 		cl := e.session(crm.RoleAdmin)
 		cl.lang = lang
-		for _, p := range []string{show, wa, "/contacts/" + itoa(c.ID)} {
+		for _, p := range []string{"/tracking/sites", show, wa, "/contacts/" + itoa(c.ID)} {
 			for _, htmx := range []bool{false, true} {
 				var hdr []string
 				if htmx {
