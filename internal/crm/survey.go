@@ -314,4 +314,6 @@ type SurveyService interface {
 var (
 	ErrSurveyLinkInvalid = &Error{Code: EFORBIDDEN, Message: "this survey link is not valid"}
 	ErrSurveyLinkExpired = &Error{Code: EFORBIDDEN, Message: "this survey link has expired"}
+	// ErrSurveyClosed refuses answers to a survey that is not active.
+	ErrSurveyClosed = &Error{Code: ECONFLICT, Message: "this survey is closed"}
 )

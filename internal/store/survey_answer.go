@@ -85,7 +85,7 @@ func (db *DB) AnswerSurvey(ctx context.Context, in crm.SurveyAnswer) (*crm.Surve
 		return nil, crm.ErrSurveyLinkInvalid
 	}
 	if s.Status != crm.SurveyActive {
-		return nil, errSurveyClosed
+		return nil, crm.ErrSurveyClosed
 	}
 	answers, err := s.CheckAnswer(&in)
 	if err != nil {
@@ -93,7 +93,30 @@ func (db *DB) AnswerSurvey(ctx context.Context, in crm.SurveyAnswer) (*crm.Surve
 	}
 	r := &crm.SurveyResponse{SurveyID: s.ID, Score: in.Score, Comment: in.Comment, Answers: answers, Channel: crm.ChannelEmbed,
 		IP: in.IP, UserAgent: in.UserAgent, History: []crm.SurveyRevision{}}
-	err = db.inTx(ctx, func(tx *Tx) error {
+	// Answers of one contact racing (a double click) meet at the unique
+	// index or the revision check; the loser runs again on the winner's
+	// version and replaces it.
+	for attempt := 0; ; attempt++ {
+		err = db.answerTx(ctx, s, cid, r)
+		if attempt < maxAnswerAttempts && crm.ErrorCode(err) == crm.ECONFLICT {
+			r.ID, r.Revisions, r.History = 0, 0, []crm.SurveyRevision{}
+			continue
+		}
+		break
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// maxAnswerAttempts bounds the reruns of a racing answer.
+const maxAnswerAttempts = 8
+
+var errAnswerRaced = crm.Errorf(crm.ECONFLICT, "the answer was changed at the same time")
+
+func (db *DB) answerTx(ctx context.Context, s *crm.Survey, cid int64, r *crm.SurveyResponse) error {
+	return db.inTx(ctx, func(tx *Tx) error {
 		if cid == 0 {
 			return tx.insertResponse(ctx, r)
 		}
@@ -117,13 +140,7 @@ func (db *DB) AnswerSurvey(ctx context.Context, in crm.SurveyAnswer) (*crm.Surve
 		}
 		return tx.surveyTimeline(ctx, s, r, prev)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return r, nil
 }
-
-var errSurveyClosed = &crm.Error{Code: crm.ECONFLICT, Message: "this survey is closed"}
 
 func (tx *Tx) insertResponse(ctx context.Context, r *crm.SurveyResponse) error {
 	r.CreatedAt, r.UpdatedAt = tx.now, tx.now
@@ -147,9 +164,17 @@ func (tx *Tx) replaceResponse(ctx context.Context, prev, r *crm.SurveyResponse) 
 	}
 	answers, _ := json.Marshal(r.Answers)
 	hist, _ := json.Marshal(r.History)
-	if _, err := tx.ExecContext(ctx, `UPDATE survey_responses SET manager_id=$1, score=$2, comment=$3, answers=$4, channel=$5, ip=$6, user_agent=$7, revisions=$8, history=$9, updated_at=$10 WHERE id=$11`,
-		nullID(r.ManagerID), nullInt(r.Score), r.Comment, string(answers), r.Channel, r.IP, r.UserAgent, r.Revisions, string(hist), ms(tx.now), r.ID); err != nil {
+	// The revision number guards the history: two answers replacing the
+	// same version at once (PostgreSQL runs them side by side) would
+	// each keep only their own; the one that finds the row moved on
+	// reports a conflict and is run again on the newer version.
+	res, err := tx.ExecContext(ctx, `UPDATE survey_responses SET manager_id=$1, score=$2, comment=$3, answers=$4, channel=$5, ip=$6, user_agent=$7, revisions=$8, history=$9, updated_at=$10 WHERE id=$11 AND revisions=$12`,
+		nullID(r.ManagerID), nullInt(r.Score), r.Comment, string(answers), r.Channel, r.IP, r.UserAgent, r.Revisions, string(hist), ms(tx.now), r.ID, prev.Revisions)
+	if err != nil {
 		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return errAnswerRaced
 	}
 	return tx.audit(ctx, "update", "survey_response", r.ID, prev, r)
 }

@@ -453,3 +453,40 @@ func TestSurveyMerge(t *testing.T) {
 		}
 	})
 }
+
+// TestSurveyConcurrentAnswers: a contact's answers sent at once (a
+// double click) all succeed and leave one response with the rest in its
+// history.
+func TestSurveyConcurrentAnswers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.System()
+		s := mustSurvey(t, db, crm.SurveyInput{Slug: ptr("race"), Name: ptr("Race")})
+		c, err := db.CreateContact(ctx, crm.ContactInput{FirstName: ptr("Rae"), Email: ptr("rae@example.com")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		signer, err := db.Signer(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := signer.Token(crm.TokenSurvey, strconv.FormatInt(s.ID, 10)+":"+strconv.FormatInt(c.ID, 10), time.Now().Add(time.Hour))
+		const n = 4
+		errs := make(chan error, n)
+		for i := range n {
+			go func() {
+				score := i + 5
+				_, err := db.AnswerSurvey(ctx, crm.SurveyAnswer{Slug: s.Slug, Token: tok, Score: &score})
+				errs <- err
+			}()
+		}
+		for range n {
+			if err := <-errs; err != nil {
+				t.Errorf("answer: %v", err)
+			}
+		}
+		got, err := db.FindContactSurveyResponses(ctx, c.ID)
+		if err != nil || len(got) != 1 || got[0].Revisions != n-1 || len(got[0].History) != n-1 {
+			t.Fatalf("responses = %+v %v", got, err)
+		}
+	})
+}

@@ -259,7 +259,7 @@ func (s *server) publicSurveyError(w http.ResponseWriter, r *http.Request, err e
 		return s.surveyRefusal(w, r, http.StatusForbidden, "surveys.public.invalid", false)
 	case crm.ErrorCode(err) == crm.ENOTFOUND:
 		return s.surveyRefusal(w, r, http.StatusNotFound, "surveys.public.not_found", false)
-	case crm.ErrorCode(err) == crm.ECONFLICT:
+	case errors.Is(err, crm.ErrSurveyClosed):
 		return s.surveyRefusal(w, r, http.StatusGone, "surveys.public.closed", false)
 	}
 	return err
