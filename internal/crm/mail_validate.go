@@ -27,7 +27,10 @@ func (in MailSettingsInput) Apply(cur MailSettings) (MailSettings, error) {
 	}
 	if in.Host != nil {
 		h := strings.ToLower(strings.TrimSpace(*in.Host))
-		if h != "" && net.ParseIP(h) == nil && (len(h) > 253 || !hostRe.MatchString(h)) {
+		// IPv6 literals are refused: the SMTP library joins host and port
+		// with a bare colon. A name that resolves to IPv6 works.
+		ip := net.ParseIP(h)
+		if h != "" && (ip != nil && ip.To4() == nil || ip == nil && (len(h) > 253 || !hostRe.MatchString(h))) {
 			v.Add("host", "mail_host")
 		}
 		s.Host = strings.TrimSuffix(h, ".")
