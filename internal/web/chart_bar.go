@@ -54,6 +54,18 @@ func (c barChart) svg(l *i18n.Locale) template.HTML {
 	}
 	bar := slot * 2 / 3
 	width := chartAxis + slot*n + chartRightSide
+	// Stacked series have a legend along the bottom, which needs its room
+	// even under a few bars (a survey's first month); right to left, the
+	// bars keep to the axis side of the widened chart.
+	extra := 0
+	if len(c.Series) > 1 {
+		lw := chartAxis + chartRightSide
+		for _, s := range c.Series {
+			lw += 20 + 8*len([]rune(s.Name))
+		}
+		extra = max(0, lw-width)
+		width += extra
+	}
 	top := c.Max
 	if top == 0 {
 		for i := range n {
@@ -72,7 +84,7 @@ func (c barChart) svg(l *i18n.Locale) template.HTML {
 	// x of category i's slot, and of the value axis.
 	slotX := func(i int) int {
 		if rtl {
-			return chartRightSide + (n-1-i)*slot
+			return chartRightSide + extra + (n-1-i)*slot
 		}
 		return chartAxis + i*slot
 	}
