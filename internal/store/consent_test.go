@@ -146,3 +146,22 @@ func TestConsentEmitsWebhook(t *testing.T) {
 		}
 	})
 }
+
+// TestLinkedVisitorRecordsBannerConsent: the snippet makes a visitor id
+// only after analytics consent, so linking one to a contact puts that
+// consent on the ledger — once, not for every further visitor.
+func TestLinkedVisitorRecordsBannerConsent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.System()
+		c, err := db.CreateContact(ctx, crm.ContactInput{FirstName: ptr("Noor"), Email: ptr("noor@example.com")})
+		must(t, err)
+		must(t, db.LinkVisitor(ctx, "0123456789abcdef0123456789abcd11", c.ID, crm.LinkForm))
+		must(t, db.LinkVisitor(ctx, "0123456789abcdef0123456789abcd12", c.ID, crm.LinkForm))
+		h, err := db.ConsentHistory(ctx, c.ID, 0)
+		must(t, err)
+		if len(h) != 1 || h[0].Purpose != crm.PurposeAnalytics || h[0].Channel != crm.ChannelWeb || h[0].Source != crm.SourceTracking ||
+			h[0].Status != crm.ConsentGranted || h[0].Wording == "" {
+			t.Fatalf("ledger = %+v", h)
+		}
+	})
+}

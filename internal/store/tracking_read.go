@@ -168,7 +168,33 @@ func (tx *Tx) linkVisitor(ctx context.Context, visitorID string, contactID int64
 		visitorID, contactID, now, source); err != nil {
 		return err
 	}
-	return tx.audit(ctx, "link_visitor", "contact", contactID, nil, map[string]string{"visitor_id": visitorID, "source": source})
+	if err := tx.audit(ctx, "link_visitor", "contact", contactID, nil, map[string]string{"visitor_id": visitorID, "source": source}); err != nil {
+		return err
+	}
+	return tx.bannerConsent(ctx, visitorID, contactID)
+}
+
+// bannerWording is what the snippet's banner asks before it makes a
+// visitor id; the ledger entry of a linked visitor names it.
+const bannerWording = "Accepted analytics in the website's cookie banner (ecrm snippet)"
+
+// bannerConsent puts the analytics consent a visitor gave in the banner on
+// the contact's ledger once the visitor is known: the snippet makes a
+// visitor id only after that consent, so a linked visitor is proof of it.
+// A contact whose analytics state is already granted gets no new entry.
+func (tx *Tx) bannerConsent(ctx context.Context, visitorID string, contactID int64) error {
+	ok, err := tx.consentGranted(ctx, contactID, crm.PurposeAnalytics, crm.ChannelWeb)
+	if err != nil || ok {
+		return err
+	}
+	ref := visitorID
+	if len(ref) > 8 {
+		ref = ref[:8]
+	}
+	_, err = tx.appendConsent(ctx, crm.SystemActor, crm.ConsentInput{ContactID: contactID, Purpose: crm.PurposeAnalytics, Channel: crm.ChannelWeb,
+		Status: crm.ConsentGranted, LegalBasis: crm.BasisConsent, Source: crm.SourceTracking, SourceRef: "visitor " + ref,
+		WordingVersion: "banner-1", Wording: bannerWording})
+	return err
 }
 
 // IdentifyVisitor links a visitor to the contact with this email, making
