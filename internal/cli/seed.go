@@ -88,6 +88,7 @@ func seedDemo(ctx context.Context, db *store.DB, contacts int, seed uint64) (*de
 	tiers := []string{"bronze", "silver", "gold"}
 	var deals []*crm.Contact    // opportunities get a deal each
 	var surveyed []*crm.Contact // customers are sent the NPS survey (seed_surveys.go)
+	var browsers []*crm.Contact // a browsing history and a newsletter signup (seed_collect.go)
 	for i := range contacts {
 		in, ci := g.Contact(i, nCompanies)
 		if ci >= 0 {
@@ -122,6 +123,9 @@ func seedDemo(ctx context.Context, db *store.DB, contacts int, seed uint64) (*de
 		if (c.Stage == "customer" || c.Stage == "loyal") && len(surveyed) < 300 {
 			surveyed = append(surveyed, c)
 		}
+		if c.Email != "" && i%7 == 1 && len(browsers) < 30 {
+			browsers = append(browsers, c)
+		}
 		if c.Stage == "opportunity" && len(deals) < 60 {
 			deals = append(deals, c)
 		}
@@ -130,6 +134,9 @@ func seedDemo(ctx context.Context, db *store.DB, contacts int, seed uint64) (*de
 		return nil, err
 	}
 	if err := seedSurveys(ctx, db, surveyed, now); err != nil {
+		return nil, err
+	}
+	if err := seedCollect(ctx, db, browsers, g.Products(), now); err != nil {
 		return nil, err
 	}
 	return &demoLogin{Email: staff[0].email, Password: pw, Others: strings.Join(others, ", ")}, nil
