@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
 	"github.com/ecrm/ecrm/internal/crm"
+	"github.com/ecrm/ecrm/internal/ratelimit"
 )
 
 // Options tune the collect endpoint; zero values take the defaults.
@@ -56,8 +58,8 @@ type Collector struct {
 	sink    crm.TrackingSink
 	svc     crm.TrackingService
 	q       *queue
-	ip      *limiter
-	site    *limiter
+	ip      *ratelimit.Keyed
+	site    *ratelimit.Keyed
 	m       *metrics
 	log     *slog.Logger
 	now     func() time.Time
@@ -96,7 +98,7 @@ func New(sink crm.TrackingSink, svc crm.TrackingService, o Options) *Collector {
 	}
 	m := newMetrics()
 	c := &Collector{sink: sink, svc: svc, m: m, log: o.Logger, now: o.Now, closing: make(chan struct{}),
-		ip: newLimiter(o.IPRate, o.IPBurst), site: newLimiter(o.SiteRate, o.SiteBurst)}
+		ip: ratelimit.New(rate.Limit(o.IPRate), o.IPBurst), site: ratelimit.New(rate.Limit(o.SiteRate), o.SiteBurst)}
 	c.q = newQueue(sink, o.QueueSize, o.MaxBatch, o.Writers, o.Logger, m)
 	if o.Registry != nil {
 		m.register(o.Registry, func() float64 { return float64(c.q.depth()) }, o.QueueSize)
@@ -168,7 +170,7 @@ func clientIP(r *http.Request) string {
 // answer for that origin. Unknown origins get no CORS header at all.
 func (c *Collector) siteFor(w http.ResponseWriter, r *http.Request) (*crm.TrackedSite, error) {
 	now := c.now()
-	if ok, wait := c.ip.allow(clientIP(r), now); !ok {
+	if ok, wait := c.ip.Reserve(clientIP(r), now); !ok {
 		c.m.dropped.WithLabelValues("rate_limited").Inc()
 		return nil, &httpError{status: http.StatusTooManyRequests, msg: "too many requests from this address", retryAfter: wait}
 	}
@@ -197,7 +199,7 @@ func (c *Collector) siteFor(w http.ResponseWriter, r *http.Request) (*crm.Tracke
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", origin)
 	h.Add("Vary", "Origin")
-	if ok, wait := c.site.allow(s.Key, now); !ok {
+	if ok, wait := c.site.Reserve(s.Key, now); !ok {
 		c.m.dropped.WithLabelValues("rate_limited").Inc()
 		return nil, &httpError{status: http.StatusTooManyRequests, msg: "too many requests for this site", retryAfter: wait}
 	}

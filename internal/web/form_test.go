@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ecrm/ecrm/internal/crm"
+	"github.com/ecrm/ecrm/internal/ratelimit"
 	"github.com/ecrm/ecrm/internal/store"
 	"github.com/ecrm/ecrm/internal/store/storetest"
 )
@@ -135,7 +136,7 @@ func TestPublicFormDoubleOptIn(t *testing.T) {
 		e := newEnv(t, db)
 		clk := useClock(e)
 		// This test sends more refusals than one IP's budget.
-		e.srv.forms.ipBurst = 100
+		e.srv.forms.ip = ratelimit.Every(20*time.Second, 100)
 		f := mustForm(t, e, "news", true)
 
 		rec := e.public(http.MethodGet, "/f/news", nil)
@@ -273,7 +274,7 @@ func TestPublicFormLimits(t *testing.T) {
 	e := newEnv(t, storetest.Open(t, "sqlite"))
 	clk := useClock(e)
 	e.srv.forms = newFormLimiter()
-	e.srv.forms.ipBurst = 2
+	e.srv.forms.ip = ratelimit.Every(20*time.Second, 2)
 	e.srv.forms.now = clk.now
 	doi := false
 	f := mustForm(t, e, "limits", false)
@@ -308,9 +309,12 @@ func TestPublicFormLimits(t *testing.T) {
 		t.Errorf("cross-origin post = %d, want 403", rec.Code)
 	}
 	clk.at = clk.at.Add(limiterIdle + 2*time.Minute)
+	// Each bucket map is swept by its own next use: one view and one
+	// submission later, only their three fresh buckets are left.
 	e.srv.forms.allowView("198.51.100.200")
-	if n := e.srv.forms.size(); n != 1 {
-		t.Errorf("idle buckets kept: %d", n)
+	e.srv.forms.allowSubmit("198.51.100.200", f.ID)
+	if n := e.srv.forms.size(); n != 3 {
+		t.Errorf("idle buckets kept: %d, want 3", n)
 	}
 
 	rec = e.public(http.MethodGet, "/f/limits/embed.js", nil)

@@ -8,10 +8,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
+	"github.com/ecrm/ecrm/internal/ratelimit"
 
 	"github.com/ecrm/ecrm/internal/crm"
 	"github.com/ecrm/ecrm/internal/i18n"
@@ -25,49 +24,16 @@ import (
 // each IP is rate-limited, in this process's memory like the login
 // limiter.
 
-// ipLimiter is a token bucket per client IP, with idle buckets evicted.
-type ipLimiter struct {
-	mu        sync.Mutex
-	m         map[string]*bucket
-	r         rate.Limit
-	burst     int
-	lastSweep time.Time
-}
-
-func newIPLimiter(r rate.Limit, burst int) *ipLimiter {
-	return &ipLimiter{m: map[string]*bucket{}, r: r, burst: burst}
-}
-
-func (l *ipLimiter) allow(ip string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now.Sub(l.lastSweep) > time.Minute {
-		for k, b := range l.m {
-			if now.Sub(b.seen) > limiterIdle {
-				delete(l.m, k)
-			}
-		}
-		l.lastSweep = now
-	}
-	b, ok := l.m[ip]
-	if !ok {
-		b = &bucket{lim: rate.NewLimiter(l.r, l.burst)}
-		l.m[ip] = b
-	}
-	b.seen = now
-	return b.lim.AllowN(now, 1)
-}
-
 // surveyLimits: per IP, pages in bursts of 60 then one a second; answers
 // in bursts of 10 then one every 6 s (a household or an office behind
 // one address still answers; a script filling an anonymous survey does
 // not get far).
 type surveyLimits struct {
-	view, answer *ipLimiter
+	view, answer *ratelimit.Keyed
 }
 
 func newSurveyLimits() *surveyLimits {
-	return &surveyLimits{view: newIPLimiter(rate.Every(time.Second), 60), answer: newIPLimiter(rate.Every(6*time.Second), 10)}
+	return &surveyLimits{view: ratelimit.Every(time.Second, 60), answer: ratelimit.Every(6*time.Second, 10)}
 }
 
 // maxSurveyForm bounds an answer's body: 30 questions of 2,000
@@ -100,14 +66,14 @@ type scalePoint struct {
 }
 
 func (s *server) publicSurveyPage(w http.ResponseWriter, r *http.Request) error {
-	if !s.surveys.view.allow(clientIP(r), s.now()) {
+	if !s.surveys.view.Allow(clientIP(r), s.now()) {
 		return s.surveyRefusal(w, r, http.StatusTooManyRequests, "surveys.public.rate_limited", false)
 	}
 	return s.servePublicSurvey(w, r, r.URL.Query().Get("t"), nil, nil)
 }
 
 func (s *server) publicSurveyAnswer(w http.ResponseWriter, r *http.Request) error {
-	if !s.surveys.answer.allow(clientIP(r), s.now()) {
+	if !s.surveys.answer.Allow(clientIP(r), s.now()) {
 		return s.surveyRefusal(w, r, http.StatusTooManyRequests, "surveys.public.rate_limited", false)
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxSurveyForm)
