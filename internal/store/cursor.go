@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
@@ -52,3 +53,26 @@ func clampLimit(n int) int {
 }
 
 func joinAnd(where []string) string { return strings.Join(where, " AND ") }
+
+// idPage reads the rows of a list that asked for limit+1 into a page: the
+// extra row only tells that there is more, and the next page starts after
+// the id of the last row kept. Items is never nil, so an empty page is [].
+func idPage[T any](rows *sql.Rows, limit int, scan func(interface{ Scan(...any) error }) (T, error), id func(T) int64) (crm.Page[T], error) {
+	defer rows.Close()
+	page := crm.Page[T]{Items: []T{}}
+	for rows.Next() {
+		x, err := scan(rows)
+		if err != nil {
+			return page, err
+		}
+		page.Items = append(page.Items, x)
+	}
+	if err := rows.Err(); err != nil {
+		return page, err
+	}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		page.Next = encodeCursor(idCursor{ID: id(page.Items[limit-1])})
+	}
+	return page, nil
+}

@@ -71,21 +71,6 @@ func (db *DB) FindFormSubmissions(ctx context.Context, f crm.FormSubmissionFilte
 	if err != nil {
 		return page, db.mapErr(err)
 	}
-	defer rows.Close()
-	page.Items = []*crm.FormSubmission{}
-	for rows.Next() {
-		s, err := scanSubmission(rows)
-		if err != nil {
-			return page, db.mapErr(err)
-		}
-		page.Items = append(page.Items, s)
-	}
-	if err := rows.Err(); err != nil {
-		return page, db.mapErr(err)
-	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		page.Next = encodeCursor(idCursor{ID: page.Items[limit-1].ID})
-	}
-	return page, nil
+	p, err := idPage(rows, limit, scanSubmission, func(x *crm.FormSubmission) int64 { return x.ID })
+	return p, db.mapErr(err)
 }

@@ -215,19 +215,8 @@ func (db *DB) FindMovements(ctx context.Context, f crm.MovementFilter) (crm.Page
 	if err != nil {
 		return page, db.mapErr(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		m, err := scanMovement(rows)
-		if err != nil {
-			return page, err
-		}
-		page.Items = append(page.Items, m)
-	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		page.Next = encodeCursor(idCursor{ID: page.Items[limit-1].ID})
-	}
-	return page, rows.Err()
+	p, err := idPage(rows, limit, scanMovement, func(x *crm.StockMovement) int64 { return x.ID })
+	return p, db.mapErr(err)
 }
 
 // CreateMovement books a receipt or a stock-count adjustment.

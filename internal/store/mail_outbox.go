@@ -118,19 +118,8 @@ func (db *DB) FindMailOutbox(ctx context.Context, f crm.MailOutboxFilter) (crm.P
 	if err != nil {
 		return page, db.mapErr(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		m, err := scanOutbox(rows)
-		if err != nil {
-			return page, db.mapErr(err)
-		}
-		page.Items = append(page.Items, m)
-	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		page.Next = encodeCursor(idCursor{ID: page.Items[limit-1].ID})
-	}
-	return page, db.mapErr(rows.Err())
+	p, err := idPage(rows, limit, scanOutbox, func(x *crm.MailOutboxEntry) int64 { return x.ID })
+	return p, db.mapErr(err)
 }
 
 // FindMailByID returns one outbox message (admins).

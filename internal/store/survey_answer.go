@@ -302,19 +302,8 @@ func (db *DB) FindSurveyResponses(ctx context.Context, f crm.SurveyResponseFilte
 	if err != nil {
 		return page, db.mapErr(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		r, err := scanResponse(rows)
-		if err != nil {
-			return page, err
-		}
-		page.Items = append(page.Items, r)
-	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		page.Next = encodeCursor(idCursor{ID: page.Items[limit-1].ID})
-	}
-	return page, db.mapErr(rows.Err())
+	p, err := idPage(rows, limit, scanResponse, func(x *crm.SurveyResponse) int64 { return x.ID })
+	return p, db.mapErr(err)
 }
 
 // FindContactSurveyResponses lists a contact's answers to every survey,

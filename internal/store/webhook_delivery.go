@@ -53,19 +53,8 @@ func (db *DB) FindWebhookDeliveries(ctx context.Context, f crm.WebhookDeliveryFi
 	if err != nil {
 		return page, db.mapErr(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return page, err
-		}
-		page.Items = append(page.Items, d)
-	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		page.Next = encodeCursor(idCursor{ID: page.Items[limit-1].ID})
-	}
-	return page, db.mapErr(rows.Err())
+	p, err := idPage(rows, limit, scanDelivery, func(x *crm.WebhookDelivery) int64 { return x.ID })
+	return p, db.mapErr(err)
 }
 
 // FindWebhookDelivery returns one delivery with its attempts, newest first.
