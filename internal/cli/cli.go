@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -47,7 +48,8 @@ Usage:
   ecrm backup FILE
   ecrm version
 
-Every command takes --db and --config. Precedence: flags, then ECRM_* environment
+Every command takes --db, --config and --help, before or after its arguments
+("--" ends the flags). Precedence: flags, then ECRM_* environment
 variables (ECRM_ADDR, ECRM_DB, ECRM_SECURE_COOKIES, ECRM_LOG_LEVEL), then the TOML
 file, then defaults. Roles: admin, manager, sales, support, marketing, read-only.
 Scopes: RESOURCE:read, RESOURCE:write or *.
@@ -64,6 +66,20 @@ func Run(ctx context.Context, env Env) error {
 		return nil
 	}
 	cmd, rest := env.Args[0], env.Args[1:]
+	// Commands made of two words (user add, import contacts) and version
+	// have no flag set of their own to answer --help with.
+	switch cmd {
+	case "user", "apikey", "import", "version":
+		if len(rest) > 0 && isHelp(rest[0]) {
+			for _, l := range usageLines(cmd) {
+				fmt.Fprintln(env.Stdout, "usage:", l)
+			}
+			if cmd != "version" {
+				fmt.Fprintf(env.Stdout, "\nrun `ecrm %s SUBCOMMAND --help` for the flags of one\n", cmd)
+			}
+			return nil
+		}
+	}
 	switch cmd {
 	case "serve":
 		return runServe(ctx, env, rest, false)
@@ -126,6 +142,8 @@ type config struct {
 // common are the flags every command shares.
 type common struct {
 	fs         *flag.FlagSet
+	name       string    // the subcommand, "import orders"
+	stdout     io.Writer // where --help goes
 	configPath string
 	addr       string
 	db         string
@@ -133,8 +151,11 @@ type common struct {
 }
 
 func newFlags(name string, env Env) *common {
-	c := &common{fs: flag.NewFlagSet("ecrm "+name, flag.ContinueOnError)}
-	c.fs.SetOutput(env.Stderr)
+	c := &common{fs: flag.NewFlagSet("ecrm "+name, flag.ContinueOnError), name: name, stdout: env.Stdout}
+	// parse prints help and reports errors itself: flag would print an
+	// error twice (once here, once from Main) and help to stderr.
+	c.fs.SetOutput(io.Discard)
+	c.fs.Usage = func() {}
 	c.fs.StringVar(&c.configPath, "config", "", "TOML configuration `file`")
 	c.fs.StringVar(&c.db, "db", "", "database: sqlite:PATH or postgres://… (env ECRM_DB)")
 	return c
@@ -145,14 +166,105 @@ func (c *common) withAddr() {
 	c.fs.StringVar(&c.secure, "secure-cookies", "", "mark cookies Secure: true, false or auto (env ECRM_SECURE_COOKIES)")
 }
 
+// parse parses a subcommand's arguments, flags before or after the
+// positional ones (see interspersed). --help and -h print the command's
+// usage and flags to stdout and return flag.ErrHelp, which Main turns
+// into exit status 0.
 func (c *common) parse(args []string) error {
-	if err := c.fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError("%v", err)
+	err := c.fs.Parse(interspersed(c.fs, args))
+	if err == nil {
+		return nil
 	}
-	return nil
+	if errors.Is(err, flag.ErrHelp) {
+		c.help()
+		return err
+	}
+	return usageError("%v\nusage: %s", err, strings.Join(usageLines(c.name), "\nusage: "))
+}
+
+func (c *common) help() {
+	for _, l := range usageLines(c.name) {
+		fmt.Fprintln(c.stdout, "usage:", l)
+	}
+	fmt.Fprintln(c.stdout, "\nflags:")
+	c.fs.SetOutput(c.stdout)
+	c.fs.PrintDefaults()
+	c.fs.SetOutput(io.Discard)
+}
+
+// interspersed returns args with every flag (and the value of a flag that
+// takes one) moved ahead of the positional arguments, so that
+// `ecrm export DIR --db X` means what it says: the standard flag package
+// stops at the first positional argument. A flag takes the next argument
+// as its value unless it is written --name=value or is a boolean flag
+// (--status, --minor-units). "--" ends the flags: everything after it is
+// positional, even when it starts with "-". The positional arguments are
+// put after a "--" so that parsing them is never ambiguous. An unknown
+// flag is kept as it is, so flag reports it.
+func interspersed(fs *flag.FlagSet, args []string) []string {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			pos = append(pos, a) // includes "-", which names standard input by convention
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimPrefix(a[1:], "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			continue
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			continue
+		}
+		if i+1 < len(args) {
+			i++
+			flags = append(flags, args[i])
+		}
+	}
+	if len(pos) == 0 {
+		return flags
+	}
+	return append(append(flags, "--"), pos...)
+}
+
+// usageLines returns the lines of the usage text that describe the
+// subcommand name ("serve", "import orders", "import consents"), written
+// "ecrm import contacts|companies|consents FILE.csv …" there; the text is
+// the one place where a command's synopsis is written.
+func usageLines(name string) []string {
+	want := strings.Fields(name)
+	var out []string
+	for _, l := range strings.Split(usage, "\n") {
+		f := strings.Fields(l)
+		if len(f) < 1+len(want) || f[0] != "ecrm" {
+			continue
+		}
+		match := true
+		for i, w := range want {
+			if !slices.Contains(strings.Split(f[1+i], "|"), w) {
+				match = false
+				break
+			}
+		}
+		if match {
+			out = append(out, strings.Join(f, " "))
+		}
+	}
+	return out
+}
+
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--help"
 }
 
 // resolve merges flags > env > file > defaults.

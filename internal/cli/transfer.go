@@ -8,11 +8,11 @@ import (
 )
 
 func runImport(ctx context.Context, env Env, args []string) error {
-	c := newFlags("import", env)
-	enc := c.fs.String("encoding", "", "file encoding: utf-8, shift_jis or windows-1256 (default: detect)")
 	if len(args) == 0 || (args[0] != "contacts" && args[0] != "companies" && args[0] != "consents") {
 		return usageError("usage: ecrm import contacts|companies|consents FILE.csv [--encoding …]")
 	}
+	c := newFlags("import "+args[0], env)
+	enc := c.fs.String("encoding", "", "file encoding: utf-8, shift_jis or windows-1256 (default: detect)")
 	entity := map[string]string{"contacts": "contact", "companies": "company"}[args[0]]
 	if err := c.parse(args[1:]); err != nil {
 		return err

@@ -97,7 +97,7 @@ func (l *lineReader) nextLine() error {
 		l.recStart = l.line
 	}
 	if l.recStart != 0 && l.recBytes+content > MaxLineBytes {
-		l.err = &LineError{Line: l.recStart, Msg: "record longer than 1 MiB; is a quoted field left open?", Key: KeyTooLong, Err: ErrTooLong}
+		l.err = &LineError{Line: l.recStart, Msg: "record longer than 1 MiB; is a quoted field left open?", Key: KeyOpenQuote, Err: ErrTooLong}
 		return l.err
 	}
 	if l.recStart != 0 {

@@ -21,7 +21,10 @@ const (
 	KeyQuote    = "csv.error.quote"
 	KeyEncoding = "csv.error.encoding"
 	KeyTooLong  = "csv.error.too_long"
-	KeyRead     = "csv.error.read"
+	// KeyOpenQuote is ErrTooLong for a record, not a line, over the limit:
+	// nearly always a quote opened and never closed.
+	KeyOpenQuote = "csv.error.open_quote"
+	KeyRead      = "csv.error.read"
 )
 
 // LineError is every error Reader.Read returns other than io.EOF. Line is the

@@ -44,6 +44,8 @@ type Server struct {
 	collect *tracking.Collector
 	// reg is /metrics' registry, for workers beside the server (mail).
 	reg prometheus.Registerer
+	// stopSweep stops the sweeper of abandoned import uploads.
+	stopSweep func()
 }
 
 // MaxBody bounds every request body; the CSV import is the largest
@@ -119,6 +121,7 @@ func (s *Server) Start() error {
 		return crm.Errorf(crm.EINVALID, "cannot listen on %s: %v", s.cfg.Addr, err)
 	}
 	s.ln = ln
+	s.stopSweep = web.SweepUploads(s.cfg.Logger)
 	go func() {
 		err := s.http.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -143,6 +146,9 @@ func (s *Server) Wait() <-chan error { return s.done }
 // Shutdown stops accepting requests, waits for those in flight, then
 // writes the events still queued by the collect endpoint.
 func (s *Server) Shutdown(ctx context.Context) error {
+	if s.stopSweep != nil {
+		s.stopSweep()
+	}
 	return errors.Join(s.http.Shutdown(ctx), s.collect.Close(ctx))
 }
 

@@ -2,12 +2,14 @@ package store
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ecrm/ecrm/internal/crm"
+	"github.com/ecrm/ecrm/internal/csvx"
 )
 
 // cdnowSource is the external-id source of CDNOW's customer ids.
@@ -49,7 +51,12 @@ func parseCDNOW(r io.Reader, emit func([]crm.HistoricalOrder) error) ([]crm.Reje
 			batch = make([]crm.HistoricalOrder, 0, orderFileBatch)
 		}
 	}
-	if err := sc.Err(); err != nil {
+	if err := sc.Err(); errors.Is(err, bufio.ErrTooLong) {
+		// Reported like a CSV file's line over the limit: the line named,
+		// what came before it imported, the rest not.
+		le := &csvx.LineError{Line: line + 1, Msg: "line longer than 1 MiB", Key: csvx.KeyTooLong, Err: csvx.ErrTooLong}
+		bad = append(bad, crm.RejectedLine{Line: le.Line, Reason: rejectLineReason(le), Key: le.Key})
+	} else if err != nil {
 		return bad, err
 	}
 	if len(batch) > 0 {

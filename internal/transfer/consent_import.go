@@ -72,7 +72,7 @@ func (t *Transfer) ImportConsents(ctx context.Context, r io.Reader, enc, ref str
 		return rep, crm.Errorf(crm.EINVALID, "the file is empty")
 	}
 	if err != nil {
-		return rep, crm.Errorf(crm.EINVALID, "cannot read the header: %v", err)
+		return rep, readError("cannot read the header: ", err)
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -87,7 +87,11 @@ func (t *Transfer) ImportConsents(ctx context.Context, r io.Reader, enc, ref str
 	}
 	reject := func(line int, field, reason string) {
 		rep.Rejected = append(rep.Rejected, Rejected{Line: line, Field: field, Reason: reason})
-		if log != nil {
+		switch {
+		case log == nil:
+		case field == "":
+			fmt.Fprintf(log, "line %d: %s\n", line, reason)
+		default:
 			fmt.Fprintf(log, "line %d: %s: %s\n", line, field, reason)
 		}
 	}
@@ -123,6 +127,9 @@ func (t *Transfer) ImportConsents(ctx context.Context, r io.Reader, enc, ref str
 		if err != nil {
 			if le, ok := err.(*csvx.LineError); ok {
 				reject(le.Line, "", lineReason(le))
+				if le.Fatal() {
+					break // every further Read returns the same error
+				}
 				continue
 			}
 			reject(line, "", err.Error())

@@ -26,7 +26,7 @@ func (t *Transfer) ImportFile(ctx context.Context, entity, path string, enc stri
 	}
 	header, _, err := cr.Read()
 	if err != nil {
-		return Report{}, crm.Errorf(crm.EINVALID, "cannot read the header of %s: %v", path, err)
+		return Report{}, readError("cannot read the header of "+path+": ", err)
 	}
 	mapping, err := AutoMapping(entity, header)
 	if err != nil {

@@ -3,6 +3,7 @@ package transfer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strconv"
@@ -45,7 +46,7 @@ func (t *Transfer) ImportCSV(ctx context.Context, entity string, r io.Reader, en
 		return rep, crm.Errorf(crm.EINVALID, "the file is empty")
 	}
 	if err != nil {
-		return rep, crm.Errorf(crm.EINVALID, "cannot read the header: %v", err)
+		return rep, readError("cannot read the header: ", err)
 	}
 	plan := make([]string, len(header)) // column → field
 	for i, h := range header {
@@ -155,14 +156,31 @@ func readChunks(ctx context.Context, cr *csvx.Reader, entity string, plan []stri
 // lineReason words a CSV reading error in English, adding for a fatal one
 // that nothing after it was imported.
 func lineReason(le *csvx.LineError) string {
-	msg := le.Msg
-	if en.Has(le.Key) {
-		msg = en.T(le.Key)
-	}
+	msg := lineText(le)
 	if le.Fatal() {
 		msg += " The rest of the file was not imported."
 	}
 	return msg
+}
+
+func lineText(le *csvx.LineError) string {
+	if en.Has(le.Key) {
+		return en.T(le.Key)
+	}
+	return le.Msg
+}
+
+// readError is the error a reader gives up with when the file cannot be
+// read: at its header, or in the preview at a fatal error. It names the
+// line in its message (for the command line and logs) and in a field
+// error the console shows in the reader's language (error.csv_*).
+func readError(what string, err error) error {
+	var le *csvx.LineError
+	if !errors.As(err, &le) {
+		return crm.Errorf(crm.EINVALID, "%s%v", what, err)
+	}
+	return &crm.Error{Code: crm.EINVALID, Message: fmt.Sprintf("%sline %d: %s", what, le.Line, lineText(le)),
+		Fields: []crm.FieldError{{Field: "file", Key: "csv_" + strings.TrimPrefix(le.Key, "csv.error."), Args: []any{le.Line}}}}
 }
 
 // cell returns a value as read back from a spreadsheet: trimmed, with the

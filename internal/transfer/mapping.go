@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -137,7 +138,7 @@ func (t *Transfer) PreviewCSV(r io.Reader, enc string, rows int) (headers []stri
 		return nil, nil, nil, cr.Encoding(), crm.Errorf(crm.EINVALID, "the file is empty")
 	}
 	if err != nil {
-		return nil, nil, nil, cr.Encoding(), crm.Errorf(crm.EINVALID, "%v", err)
+		return nil, nil, nil, cr.Encoding(), readError("cannot read the header: ", err)
 	}
 	headers = slices.Clone(rec)
 	for len(sample) < rows {
@@ -145,8 +146,14 @@ func (t *Transfer) PreviewCSV(r io.Reader, enc string, rows int) (headers []stri
 		if err == io.EOF {
 			break
 		}
-		if err != nil {
+		var le *csvx.LineError
+		if errors.As(err, &le) && !le.Fatal() {
 			continue // the import reports it with its line
+		}
+		if err != nil {
+			// The reader cannot go on: every further Read returns this
+			// error, so going on would spin for ever.
+			return nil, nil, nil, cr.Encoding(), readError("", err)
 		}
 		sample = append(sample, slices.Clone(rec))
 	}

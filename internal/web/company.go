@@ -54,7 +54,7 @@ func (s *server) companyExport(w http.ResponseWriter, r *http.Request) error {
 	f.After, f.Limit = "", 0
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="companies.csv"`)
-	return s.transfer.ExportCompanies(r.Context(), f, exportColumns(p.Columns), w)
+	return s.transfer.ExportCompanies(r.Context(), f, exportColumns("company", p.Columns), w)
 }
 
 func (s *server) pathCompany(r *http.Request) (*crm.Company, error) {

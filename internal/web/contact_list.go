@@ -95,17 +95,19 @@ func (s *server) contactExport(w http.ResponseWriter, r *http.Request) error {
 	f.After, f.Limit = "", 0
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="contacts.csv"`)
-	return s.transfer.ExportContacts(r.Context(), f, exportColumns(p.Columns), w)
+	return s.transfer.ExportContacts(r.Context(), f, exportColumns("contact", p.Columns), w)
 }
 
-// exportColumns turns list columns into the export's column names (see
-// internal/transfer): the display name becomes its two stored parts, the
-// people count is contact_count and custom columns use "custom.<key>".
-func exportColumns(cols []string) []string {
+// exportColumns turns the list columns of entity ("contact", "company")
+// into the export's column names (see internal/transfer): a contact's
+// display name becomes its two stored parts, a company's people count is
+// contact_count and custom columns use "custom.<key>". A company's name is
+// its own column.
+func exportColumns(entity string, cols []string) []string {
 	var out []string
 	for _, c := range cols {
 		switch {
-		case c == "name":
+		case c == "name" && entity == "contact":
 			out = append(out, "first_name", "last_name")
 		case c == "contacts":
 			out = append(out, "contact_count")

@@ -1,27 +1,44 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/ecrm/ecrm/internal/crm"
 )
 
-// The import wizard keeps the uploaded file between its steps in the OS
-// temp directory under a random name, carried in a hidden field. No server
-// memory is involved, but the file lives on the node that took the upload:
-// behind a load balancer the preview and run steps must reach the same node
-// (sticky sessions), or the run step answers "not found" and the user
-// uploads again. Files are removed after the run; an abandoned preview
-// leaves its file to the OS temp cleaner.
+// The import wizard keeps the uploaded file between its steps in a
+// directory of its own under the OS temp directory (uploadDir), under a
+// random name carried in a hidden field. No server memory is involved, but
+// the file lives on the node that took the upload: behind a load balancer
+// the preview and run steps must reach the same node (sticky sessions), or
+// the run step answers "not found" and the user uploads again. A file is
+// removed by its run, by a preview that fails, and otherwise by
+// SweepUploads once it is older than uploadMaxAge — uploads are up to
+// 50 MB each and the OS temp cleaner may never come (or only at reboot).
 const importPrefix = "ecrm-import-"
+
+const (
+	// uploadMaxAge is how long an upload waits for its run step: far
+	// longer than choosing a mapping takes.
+	uploadMaxAge = time.Hour
+	// sweepEvery is how often SweepUploads looks; an abandoned file lives
+	// at most uploadMaxAge + sweepEvery.
+	sweepEvery = 10 * time.Minute
+)
 
 var importTokenRe = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
 
@@ -171,11 +188,46 @@ func (s *server) importRun(w http.ResponseWriter, r *http.Request) error {
 	return s.ok(w, r, "import", s.importView(r, importPage{Step: "report", Entity: entity, Report: report}))
 }
 
+// uploadDir is the directory of wizard uploads: ecrm's own, so that a
+// sweep never looks at other programs' files, and per OS user, so that
+// two users running ecrm on one host do not share (or fight over) it.
+// Several ecrm processes of one user do share it; see SweepUploads.
+func uploadDir() string {
+	return filepath.Join(os.TempDir(), "ecrm-uploads-"+strconv.Itoa(os.Getuid()))
+}
+
 func uploadPath(token string) string {
-	return filepath.Join(os.TempDir(), importPrefix+token+".csv")
+	return filepath.Join(uploadDir(), importPrefix+token+".csv")
+}
+
+// ensureUploadDir creates uploadDir readable by ecrm's user only. The
+// temp directory is shared with every user of the host: a directory made
+// there by someone else under this name (or a symbolic link) is refused
+// rather than written into — it is not ours if we cannot make it private.
+func ensureUploadDir() error {
+	dir := uploadDir()
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("upload directory %s is not a directory", dir)
+	}
+	if fi.Mode().Perm() != 0o700 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("upload directory %s is not private and cannot be made so: %w", dir, err)
+		}
+	}
+	return nil
 }
 
 func saveUpload(src io.Reader) (string, error) {
+	if err := ensureUploadDir(); err != nil {
+		return "", err
+	}
 	b := make([]byte, 18)
 	rand.Read(b)
 	token := hex.EncodeToString(b)
@@ -209,4 +261,76 @@ func openUpload(token string) (*os.File, error) {
 		return nil, crm.Errorf(crm.ENOTFOUND, "upload not found; upload the file again")
 	}
 	return f, err
+}
+
+// SweepUploads removes abandoned uploads (a preview never followed by its
+// run, or a process that died between the two) at once and then every
+// sweepEvery, until stop is called. It removes only files older than
+// uploadMaxAge, at start too: other ecrm processes of the same user may
+// share the directory — a second server on the host, or the new process
+// of a rolling restart — and their users may be between preview and run
+// right now; what is older than the age limit is abandoned whichever
+// process made it. The first sweep also clears the OS temp directory
+// itself, where versions before this one left their uploads.
+func SweepUploads(log *slog.Logger) (stop func()) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(sweepEvery)
+		defer tick.Stop()
+		dirs := []string{uploadDir(), os.TempDir()}
+		for {
+			for _, dir := range dirs {
+				n, err := sweepUploads(dir, time.Now().Add(-uploadMaxAge))
+				if err != nil {
+					log.Warn("removing abandoned import uploads", "dir", dir, "err", err)
+				} else if n > 0 {
+					log.Info("removed abandoned import uploads", "dir", dir, "files", n)
+				}
+			}
+			dirs = dirs[:1]
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+// sweepUploads removes the uploads in dir last written before cutoff and
+// returns how many it removed. Files not named like an upload are left
+// alone, and so is a directory that does not exist (nothing uploaded yet).
+func sweepUploads(dir string, cutoff time.Time) (int, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	var errs []error
+	for _, e := range entries {
+		name, isUpload := strings.CutPrefix(e.Name(), importPrefix)
+		token, isCSV := strings.CutSuffix(name, ".csv")
+		if !isUpload || !isCSV || !importTokenRe.MatchString(token) || !e.Type().IsRegular() {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || !fi.ModTime().Before(cutoff) {
+			continue // gone already (its run took it), or still in use
+		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
 }
