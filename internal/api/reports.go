@@ -59,7 +59,7 @@ func (s *server) salesReport(ctx context.Context, in *salesReportInput) (*salesR
 		return nil, err
 	}
 	out := salesReportBody{From: rep.From.Format(time.DateOnly), To: rep.To.AddDate(0, 0, -1).Format(time.DateOnly),
-		Currency: rep.Currency, Orders: rep.Orders, Revenue: rep.Revenue, Months: rep.Months(nil), Customers: rep.Customers,
+		Currency: rep.Currency, Orders: rep.Orders, Revenue: rep.Revenue, Months: rep.Months(), Customers: rep.Customers,
 		RepeatCustomers: rep.Repeat, RepeatRate: rep.RepeatRate(), ReferenceRepeatRate: crm.ReferenceRepeatRate,
 		Gaps: rep.Gaps, TopProducts: rep.TopProducts}
 	if out.TopProducts == nil {

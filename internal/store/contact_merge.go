@@ -265,8 +265,12 @@ func (db *DB) MergeContacts(ctx context.Context, keepID, otherID int64) (*crm.Co
 				return err
 			}
 		}
-		// The orders moved: the kept customer's facts now count them.
+		// The orders moved: the kept customer's facts, first purchases and
+		// day sums now count them (the merged-away contact's go with it).
 		if err := tx.refreshFacts(ctx, keepID); err != nil {
+			return err
+		}
+		if err := tx.refreshCustomerDays(ctx, keepID); err != nil {
 			return err
 		}
 		// The merged-away contact's visitors, and so its web history, follow too (tracking*.go).

@@ -89,7 +89,7 @@ func buildSalesPage(l *i18n.Locale, rep *crm.SalesReport, cal crm.Calendar) sale
 		Revenue: money(rep.Revenue), Orders: l.Number(int64(rep.Orders)), Customers: l.Number(int64(rep.Customers)),
 		Repeat: l.Number(int64(rep.Repeat)), RepeatRate: pct(rep.RepeatRate()), Reference: pct(crm.ReferenceRepeatRate),
 	}
-	months := rep.Months(cal)
+	months := rep.Months()
 	labels := make([]string, len(months))
 	revenue, fresh, back := make([]int64, len(months)), make([]int64, len(months)), make([]int64, len(months))
 	for i, m := range months {
