@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -169,6 +170,43 @@ func TestSalesReportFollowsLiveOrders(t *testing.T) {
 		}
 		if rep := report(); rep.Orders != 0 || rep.Revenue != 0 || rep.Customers != 0 || len(rep.TopProducts) != 0 {
 			t.Errorf("after cancelling: %d orders, %d revenue, %d customers, %+v", rep.Orders, rep.Revenue, rep.Customers, rep.TopProducts)
+		}
+	})
+}
+
+// TestSalesReportCountsOrdersWrittenBeforeFirstRead is the demo's case:
+// orders placed at past times (the demo moves the store's clock back for
+// each, as a shop's history would be), paid and shipped, and only then
+// the first report. Every purchase is counted.
+func TestSalesReportCountsOrdersWrittenBeforeFirstRead(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.System()
+		mustProduct(t, db, "MUG", 1250, 100, func(in *crm.ProductInput) { in.Currency = ptr("USD") })
+		clock := db.Now
+		now := clock()
+		var want int64
+		for i, ago := range []int{90, 60, 40, 40, 10} {
+			when := now.AddDate(0, 0, -ago)
+			db.Now = func() time.Time { return when }
+			in := order(fmt.Sprintf("c%d@example.com", i%3), line("MUG", int64(1+i)))
+			in.Currency, in.Status = ptr("USD"), ptr(crm.OrderPaid)
+			o, err := db.CreateOrder(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			when = when.Add(20 * time.Hour)
+			if _, err := db.SetOrderStatus(ctx, o.ID, crm.OrderStatusInput{Status: crm.OrderShipped}); err != nil {
+				t.Fatal(err)
+			}
+			want += o.Total
+		}
+		db.Now = clock
+		rep, err := db.SalesReport(ctx, crm.SalesReportFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Orders != 5 || rep.Revenue != want || rep.Customers != 3 || rep.Repeat != 2 {
+			t.Errorf("first report: %d orders, revenue %d, %d customers, %d repeat; want 5, %d, 3, 2", rep.Orders, rep.Revenue, rep.Customers, rep.Repeat, want)
 		}
 	})
 }
