@@ -284,14 +284,8 @@ func (imp *OrderImport) Finish(ctx context.Context) (OrderImportResult, error) {
 // per-contact recompute live orders use, with the same definition (orders
 // that count as purchases, crm.Purchased; amounts only in the shop
 // currency). Contacts whose orders are none of them purchases get zeros.
-//
-// all says every order is the import's (the table was empty): then the
-// statement reads orders_contact in order instead of probing it per id.
-func (tx *Tx) recomputeFactsRange(ctx context.Context, lo, hi int64, currency string, all bool) (int, error) {
+func (tx *Tx) recomputeFactsRange(ctx context.Context, lo, hi int64, currency string) (int, error) {
 	affected := `o.contact_id IN (SELECT contact_id FROM orders WHERE id BETWEEN $1 AND $2 AND contact_id IS NOT NULL)`
-	if all {
-		affected = `o.contact_id IS NOT NULL AND $1 > 0 AND $2 > 0`
-	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO customer_facts (contact_id, orders, total_spent, currency, first_order_at, last_order_at, updated_at)
 SELECT o.contact_id,
   SUM(CASE WHEN o.status IN ('paid', 'shipped', 'delivered') THEN 1 ELSE 0 END),
@@ -338,7 +332,8 @@ SELECT DISTINCT contact_id, CAST($3 AS TEXT), CAST($4 AS BIGINT) FROM orders WHE
 ON CONFLICT (contact_id) DO UPDATE SET updated_at = excluded.updated_at`, imp.lo, imp.hi, imp.currency, ms(tx.now)); err != nil {
 		return err
 	}
-	n, err := tx.recomputeFactsRange(ctx, imp.lo, imp.hi, imp.currency, !imp.checkDB)
+	// Only the locked customers: on PostgreSQL others may be buying now.
+	n, err := tx.recomputeFactsRange(ctx, imp.lo, imp.hi, imp.currency)
 	if err != nil {
 		return err
 	}
