@@ -67,15 +67,19 @@ GROUP BY o.contact_id, o.placed_at / 86400000, o.currency`
 // refreshFirsts recomputes one customer's first purchases; the caller
 // holds the customer's lock (refreshFacts does both).
 func (tx *Tx) refreshFirsts(ctx context.Context, contactID int64) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO `+firstsCols+`
+	res, err := tx.ExecContext(ctx, `INSERT INTO `+firstsCols+`
 `+firstsSelect(`o.contact_id = $1`)+`
 ON CONFLICT (contact_id) DO UPDATE SET first_at = excluded.first_at, first_currency = excluded.first_currency,
-  first_total = excluded.first_total, second_at = excluded.second_at, second_day_at = excluded.second_day_at`, contactID); err != nil {
+  first_total = excluded.first_total, second_at = excluded.second_at, second_day_at = excluded.second_day_at`, contactID)
+	if err != nil {
 		return err
 	}
-	// A customer whose last purchase was undone has no first purchase.
-	_, err := tx.ExecContext(ctx, `DELETE FROM customer_firsts WHERE contact_id = $1
-AND NOT EXISTS (SELECT 1 FROM orders WHERE contact_id = $1 AND status IN `+purchasedSQL+`)`, contactID)
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	// No purchase (any more): a customer whose last purchase was undone
+	// has no first purchase.
+	_, err = tx.ExecContext(ctx, `DELETE FROM customer_firsts WHERE contact_id = $1`, contactID)
 	return err
 }
 
