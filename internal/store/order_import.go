@@ -58,7 +58,7 @@ type OrderImport struct {
 	activity bool            // write "order" activities on timelines
 	finished bool
 	indexes  []string      // dropped for the import, rebuilt by Finish
-	rollup   *importRollup // sums kept in Go (order_import_rollup.go), or nil
+	rollup   *importRollup // sums kept in Go (order_import_rollup.go)
 }
 
 // OrderImportOptions control an order import.
