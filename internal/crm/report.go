@@ -211,24 +211,34 @@ type SalesReportFilter struct {
 }
 
 // SalesDay is one UTC day's purchases. An order is "new" when it is its
-// customer's first purchase ever; the rest (including orders whose
-// customer was deleted) is returning revenue.
+// customer's first purchase ever, "returning" when it is a later purchase
+// of a customer; orders without a customer (guest orders, orders whose
+// customer was deleted) are neither.
 type SalesDay struct {
-	Day        time.Time `json:"day"`
-	Orders     int       `json:"orders"`
-	Revenue    int64     `json:"revenue"`
-	NewOrders  int       `json:"new_orders"`
-	NewRevenue int64     `json:"new_revenue"`
-}
-
-// SalesMonth is a month of SalesDays.
-type SalesMonth struct {
-	Start            time.Time `json:"start"`
+	Day              time.Time `json:"day"`
 	Orders           int       `json:"orders"`
 	Revenue          int64     `json:"revenue"`
 	NewOrders        int       `json:"new_orders"`
 	NewRevenue       int64     `json:"new_revenue"`
+	ReturningOrders  int       `json:"returning_orders"`
 	ReturningRevenue int64     `json:"returning_revenue"`
+}
+
+// SalesMonth is a month of SalesDays. ReturningCustomers counts the
+// customers with at least one returning order in the month (a customer
+// whose first and second purchase fall in the month counts). Guest orders
+// and revenue are the rest: orders without a customer.
+type SalesMonth struct {
+	Start              time.Time `json:"start"`
+	Orders             int       `json:"orders"`
+	Revenue            int64     `json:"revenue"`
+	NewOrders          int       `json:"new_orders" doc:"First purchases of their customer."`
+	NewRevenue         int64     `json:"new_revenue" doc:"Revenue of first purchases."`
+	ReturningOrders    int       `json:"returning_orders" doc:"Purchases that are not their customer's first."`
+	ReturningRevenue   int64     `json:"returning_revenue" doc:"Revenue of purchases that are not their customer's first."`
+	ReturningCustomers int       `json:"returning_customers" doc:"Customers with at least one purchase in the month that is not their first."`
+	GuestOrders        int       `json:"guest_orders" doc:"Purchases without a customer (guest orders, or the customer was deleted): neither new nor returning."`
+	GuestRevenue       int64     `json:"guest_revenue"`
 }
 
 // GapBucket counts customers whose second purchase came MinDays to
@@ -236,7 +246,10 @@ type SalesMonth struct {
 type GapBucket struct {
 	MinDays   int `json:"min_days"`
 	MaxDays   int `json:"max_days"`
-	Customers int `json:"customers"`
+	Customers int `json:"customers" doc:"Customers whose second order came that many days after the first (same-day orders count: 0 days)."`
+	// CustomersByDay counts by purchase days instead: the days from the
+	// first purchase day to the next day with a purchase (at least 1).
+	CustomersByDay int `json:"customers_by_day" doc:"Customers whose second purchase day (orders of one UTC day collapsed) came that many days after the first."`
 }
 
 // GapBounds are the histogram's buckets.
@@ -266,9 +279,20 @@ type ProductSales struct {
 const ReferenceRepeatRate = 0.35
 
 // SalesReport are the dashboard's figures. Customers counts everyone
-// whose first purchase came before the end of the range; Repeat those of
-// them whose second purchase did too (the lifetime repeat rate as of To),
-// and Gaps spreads them by the days between the two.
+// whose first purchase came before the end of the range. A repeat
+// customer is counted two ways, both as of To (the lifetime repeat rate
+// as of the end of the range):
+//
+//   - Repeat: two or more orders (a second order on the day of the first
+//     counts);
+//   - RepeatDays: purchases on two or more UTC days, orders of one day
+//     collapsed into one purchase, as the customer-value literature
+//     counts (most second invoices of a real shop export came within the
+//     hour of the first).
+//
+// Gaps spreads them by the days between the first and second purchase;
+// the medians are over the repeat customers of each kind (nil without
+// any). Months are of Calendar, which the store sets from the filter.
 type SalesReport struct {
 	From        time.Time      `json:"from"`
 	To          time.Time      `json:"to"`
@@ -278,8 +302,17 @@ type SalesReport struct {
 	Days        []SalesDay     `json:"-"`
 	Customers   int            `json:"customers"`
 	Repeat      int            `json:"repeat_customers"`
+	RepeatDays  int            `json:"repeat_customers_by_day"`
 	Gaps        []GapBucket    `json:"gaps"`
 	TopProducts []ProductSales `json:"top_products"`
+	// MedianDaysToSecond is the median of whole days (floor) from the
+	// first to the second order; MedianDaysToSecondDay from the first
+	// purchase day to the second purchase day.
+	MedianDaysToSecond    *float64 `json:"median_days_to_second_order"`
+	MedianDaysToSecondDay *float64 `json:"median_days_to_second_day"`
+	// ReturningCustomers by the start of the calendar month.
+	ReturningCustomers map[time.Time]int `json:"-"`
+	Calendar           Calendar          `json:"-"`
 }
 
 // RepeatRate is Repeat / Customers, 0 without customers.
@@ -290,9 +323,18 @@ func (r *SalesReport) RepeatRate() float64 {
 	return float64(r.Repeat) / float64(r.Customers)
 }
 
-// Months folds the days into the calendar's months from From to To, with
-// empty months present so a chart has no holes.
-func (r *SalesReport) Months(cal Calendar) []SalesMonth {
+// RepeatDaysRate is RepeatDays / Customers, 0 without customers.
+func (r *SalesReport) RepeatDaysRate() float64 {
+	if r.Customers == 0 {
+		return 0
+	}
+	return float64(r.RepeatDays) / float64(r.Customers)
+}
+
+// Months folds the days into the report's calendar months from From to
+// To, with empty months present so a chart has no holes.
+func (r *SalesReport) Months() []SalesMonth {
+	cal := r.Calendar
 	if cal == nil {
 		cal = Gregorian{}
 	}
@@ -300,7 +342,7 @@ func (r *SalesReport) Months(cal Calendar) []SalesMonth {
 	index := map[time.Time]int{}
 	for m := cal.MonthStart(r.From); m.Before(r.To); m = cal.AddMonths(m, 1) {
 		index[m] = len(out)
-		out = append(out, SalesMonth{Start: m})
+		out = append(out, SalesMonth{Start: m, ReturningCustomers: r.ReturningCustomers[m]})
 	}
 	for _, d := range r.Days {
 		i, ok := index[cal.MonthStart(d.Day)]
@@ -312,7 +354,10 @@ func (r *SalesReport) Months(cal Calendar) []SalesMonth {
 		m.Revenue += d.Revenue
 		m.NewOrders += d.NewOrders
 		m.NewRevenue += d.NewRevenue
-		m.ReturningRevenue = m.Revenue - m.NewRevenue
+		m.ReturningOrders += d.ReturningOrders
+		m.ReturningRevenue += d.ReturningRevenue
+		m.GuestOrders = m.Orders - m.NewOrders - m.ReturningOrders
+		m.GuestRevenue = m.Revenue - m.NewRevenue - m.ReturningRevenue
 	}
 	return out
 }

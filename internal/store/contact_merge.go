@@ -265,10 +265,6 @@ func (db *DB) MergeContacts(ctx context.Context, keepID, otherID int64) (*crm.Co
 				return err
 			}
 		}
-		// The orders moved: the kept customer's facts now count them.
-		if err := tx.refreshFacts(ctx, keepID); err != nil {
-			return err
-		}
 		// The merged-away contact's visitors, and so its web history, follow too (tracking*.go).
 		if _, err := tx.ExecContext(ctx, `UPDATE visitors SET contact_id = $1 WHERE contact_id = $2`, keepID, otherID); err != nil {
 			return err
@@ -282,6 +278,17 @@ func (db *DB) MergeContacts(ctx context.Context, keepID, otherID int64) (*crm.Co
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM contacts WHERE id = $1`, otherID); err != nil {
+			return err
+		}
+		// The orders moved: the kept customer's facts, first purchases and
+		// day sums now count them (the merged-away contact's went with it).
+		// After the delete, which waits for any transaction still adding
+		// an order to the merged-away contact: locking the kept customer
+		// before it could deadlock with an import holding both.
+		if err := tx.refreshFacts(ctx, keepID); err != nil {
+			return err
+		}
+		if err := tx.refreshCustomerDays(ctx, keepID); err != nil {
 			return err
 		}
 		if err := tx.updateContactRow(ctx, &m); err != nil {

@@ -27,11 +27,17 @@ type dialect interface {
 	noIndex(col string) string
 	// mapErr translates a driver error into a domain error, or returns it.
 	mapErr(err error) error
+	// rollupShards is how many rows the sales rollups spread one day over
+	// (report_rollup.go): one for SQLite's single writer, several for
+	// PostgreSQL's concurrent order transactions.
+	rollupShards() int64
 }
 
 type sqliteDialect struct{}
 
 func (sqliteDialect) name() string { return "sqlite" }
+
+func (sqliteDialect) rollupShards() int64 { return 1 }
 
 func (sqliteDialect) contactSearch(q string, n int) (string, any) {
 	if len([]rune(q)) >= 3 {
@@ -71,6 +77,8 @@ func (sqliteDialect) mapErr(err error) error {
 type postgresDialect struct{}
 
 func (postgresDialect) name() string { return "postgres" }
+
+func (postgresDialect) rollupShards() int64 { return 8 }
 
 func (postgresDialect) contactSearch(q string, n int) (string, any) {
 	if len([]rune(q)) >= 3 {

@@ -22,7 +22,7 @@ func TestDumpSchemaCoversEveryTable(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, n := range names {
-			if slices.Contains(runtimeTables, n) {
+			if slices.Contains(runtimeTables, n) || slices.Contains(store.DerivedTables(), n) {
 				continue
 			}
 			if !slices.ContainsFunc(store.DumpSchema, func(d store.DumpTable) bool { return d.Name == n }) {

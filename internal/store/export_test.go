@@ -33,3 +33,9 @@ func TableNames(ctx context.Context, db *DB) ([]string, error) {
 func QueryRowForTest(db *DB, q string, args ...any) *sql.Row {
 	return db.write.QueryRowContext(context.Background(), q, args...)
 }
+
+// QueryForTest runs a query on the writer, for tests that compare a
+// figure with a direct aggregate over the tables it derives from.
+func QueryForTest(db *DB, q string, args ...any) (*sql.Rows, error) {
+	return db.write.QueryContext(context.Background(), q, args...)
+}

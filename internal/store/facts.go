@@ -14,12 +14,26 @@ const DefaultCurrency = "USD"
 // purchasedStatuses is crm.Purchased as SQL; the statuses are constants.
 const purchasedStatuses = `('paid', 'shipped', 'delivered')`
 
-// refreshFacts recomputes one customer's purchase facts from their orders,
-// in the transaction that changed them, so facts and orders always agree.
-// It is one indexed aggregate over the customer's orders (orders_contact).
+// refreshFacts recomputes one customer's purchase facts and first
+// purchases (customer_firsts) from their orders, in the transaction that
+// changed them, so facts and orders always agree. Each is one indexed
+// aggregate over the customer's orders (orders_contact).
+//
+// The facts row is locked first, by a statement of its own: it is the
+// lock every change to a customer's purchases takes before recomputing
+// them (report_rollup.go). On PostgreSQL a statement sees what was
+// committed when it started, so a recompute in the statement that waited
+// for the lock would miss the order of the transaction it waited for.
 func (tx *Tx) refreshFacts(ctx context.Context, contactID int64) error {
 	cur, err := tx.shopCurrency(ctx)
 	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO customer_facts (contact_id, currency, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (contact_id) DO UPDATE SET updated_at = excluded.updated_at`, contactID, cur, ms(tx.now)); err != nil {
+		return err
+	}
+	if err := tx.refreshFirsts(ctx, contactID); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO customer_facts (contact_id, orders, total_spent, currency, first_order_at, last_order_at, updated_at)

@@ -106,7 +106,14 @@ func (tx *Tx) createOrder(ctx context.Context, a *crm.Actor, in *crm.OrderInput)
 	if err := tx.audit(ctx, "create", "order", o.ID, nil, &o); err != nil {
 		return 0, err
 	}
-	return o.ID, tx.emit(ctx, crm.EventOrderCreated, &o)
+	if err := tx.emit(ctx, crm.EventOrderCreated, &o); err != nil {
+		return 0, err
+	}
+	if !crm.Purchased(o.Status) {
+		return o.ID, nil
+	}
+	// Last: the day rows of the rollups are shared by every order of the day.
+	return o.ID, tx.addOrderRollups(ctx, &o, contactID, 1)
 }
 
 // priceLines looks up every line's product and prices it with its options.

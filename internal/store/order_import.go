@@ -48,18 +48,17 @@ type OrderImport struct {
 	tx    *bulkTx
 	res   OrderImportResult
 
-	currency           string                      // the shop currency of the facts
-	checkDB            bool                        // orders existed: look up external ids
-	byExt              map[string]map[string]int64 // source → external id → contact
-	byEmail            map[string]int64
-	seen               map[string]bool // external order ids of this import
-	matched            map[int64]bool  // contacts counted as matched, or created here
-	lo, hi             int64           // range of the order ids this import stored
-	activity           bool            // write "order" activities on timelines
-	finished           bool
-	indexes            []string      // dropped for the import, rebuilt by Finish
-	placedLo, placedHi int64         // range of placed_at of the orders stored
-	rollup             *importRollup // sums kept in Go (order_import_rollup.go), or nil
+	currency string                      // the shop currency of the facts
+	checkDB  bool                        // orders existed: look up external ids
+	byExt    map[string]map[string]int64 // source → external id → contact
+	byEmail  map[string]int64
+	seen     map[string]bool // external order ids of this import
+	matched  map[int64]bool  // contacts counted as matched, or created here
+	lo, hi   int64           // range of the order ids this import stored
+	activity bool            // write "order" activities on timelines
+	finished bool
+	indexes  []string      // dropped for the import, rebuilt by Finish
+	rollup   *importRollup // sums kept in Go (order_import_rollup.go)
 }
 
 // OrderImportOptions control an order import.
@@ -102,21 +101,20 @@ func (db *DB) BeginOrderImport(ctx context.Context, opts OrderImportOptions) (*O
 		return nil, db.mapErr(err)
 	}
 	imp.checkDB = n > 0
+	perCustomer := false
 	if !imp.checkDB && db.dialect.name() == "sqlite" {
 		// Derived rows without orders (left by deleted orders) would
 		// clash with the Go sums: then the SQL recompute is used.
 		var left int
 		err := tx.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM customer_facts LIMIT 1) a)
-  + (SELECT COUNT(*) FROM (SELECT 1 FROM customer_firsts LIMIT 1) b) + (SELECT COUNT(*) FROM (SELECT 1 FROM sales_days LIMIT 1) c)
-  + (SELECT COUNT(*) FROM (SELECT 1 FROM sales_product_days LIMIT 1) d)`).Scan(&left)
+  + (SELECT COUNT(*) FROM (SELECT 1 FROM customer_firsts LIMIT 1) b) + (SELECT COUNT(*) FROM (SELECT 1 FROM customer_days LIMIT 1) c)`).Scan(&left)
 		if err != nil {
 			tx.end(ctx, false)
 			return nil, db.mapErr(err)
 		}
-		if left == 0 {
-			imp.rollup = newImportRollup()
-		}
+		perCustomer = left == 0
 	}
+	imp.rollup = newImportRollup(perCustomer)
 	if imp.indexes, err = tx.dropOrderIndexes(ctx); err != nil {
 		tx.end(ctx, false)
 		return nil, db.mapErr(err)
@@ -256,24 +254,12 @@ func (imp *OrderImport) Finish(ctx context.Context) (OrderImportResult, error) {
 			return err
 		}
 		if imp.hi > 0 {
-			var n int
-			var err error
-			if imp.rollup != nil {
-				n, err = imp.rollup.writeFacts(ctx, imp.tx, imp.currency)
-			} else {
-				n, err = imp.tx.recomputeFactsRange(ctx, imp.lo, imp.hi, imp.currency, !imp.checkDB)
-			}
-			if err != nil {
+			if err := imp.rollupCustomers(ctx); err != nil {
 				return err
 			}
-			imp.res.FactsUpdated = n
-			// The sales rollups of every day the import touched, and of
-			// its customers (report_rollup.go).
-			if imp.rollup != nil {
-				if err := imp.rollup.write(ctx, imp.tx); err != nil {
-					return err
-				}
-			} else if err := imp.rollupSQL(ctx); err != nil {
+			// The day sums last, in key order: concurrent orders of those
+			// days add to the same rows (report_rollup.go).
+			if err := imp.rollup.addDays(ctx, imp.tx); err != nil {
 				return err
 			}
 		}
@@ -298,14 +284,8 @@ func (imp *OrderImport) Finish(ctx context.Context) (OrderImportResult, error) {
 // per-contact recompute live orders use, with the same definition (orders
 // that count as purchases, crm.Purchased; amounts only in the shop
 // currency). Contacts whose orders are none of them purchases get zeros.
-//
-// all says every order is the import's (the table was empty): then the
-// statement reads orders_contact in order instead of probing it per id.
-func (tx *Tx) recomputeFactsRange(ctx context.Context, lo, hi int64, currency string, all bool) (int, error) {
+func (tx *Tx) recomputeFactsRange(ctx context.Context, lo, hi int64, currency string) (int, error) {
 	affected := `o.contact_id IN (SELECT contact_id FROM orders WHERE id BETWEEN $1 AND $2 AND contact_id IS NOT NULL)`
-	if all {
-		affected = `o.contact_id IS NOT NULL AND $1 > 0 AND $2 > 0`
-	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO customer_facts (contact_id, orders, total_spent, currency, first_order_at, last_order_at, updated_at)
 SELECT o.contact_id,
   SUM(CASE WHEN o.status IN ('paid', 'shipped', 'delivered') THEN 1 ELSE 0 END),
@@ -327,16 +307,46 @@ ON CONFLICT (contact_id) DO UPDATE SET orders = excluded.orders, total_spent = e
 	return int(n), nil
 }
 
-// rollupSQL recomputes the sales rollups of every day the import touched,
-// and of its customers, from the orders (report_rollup.go).
-func (imp *OrderImport) rollupSQL(ctx context.Context) error {
-	from, to := imp.placedLo/dayMS*dayMS, (imp.placedHi/dayMS+1)*dayMS
-	if err := imp.tx.rollupDayRange(ctx, from, to); err != nil {
+// rollupCustomers recomputes the purchase facts, day sums and first
+// purchases of every customer the import touched: from the Go sums when
+// every order is the import's (perCustomer), else in SQL, after locking
+// the customers' facts rows in id order (the lock refreshFacts takes for
+// a live order), so a concurrent order of one of them is either seen or
+// waits for this import and then counts it.
+func (imp *OrderImport) rollupCustomers(ctx context.Context) error {
+	tx := imp.tx
+	if imp.rollup.perCustomer {
+		n, err := imp.rollup.writeFacts(ctx, tx, imp.currency)
+		if err != nil {
+			return err
+		}
+		imp.res.FactsUpdated = n
+		if _, err := tx.ExecContext(ctx, `INSERT INTO customer_days (contact_id, day, currency, orders, revenue) `+customerDaysSelect(`true`)); err != nil {
+			return err
+		}
+		return imp.rollup.writeFirsts(ctx, tx)
+	}
+	touched := `o.contact_id IN (SELECT contact_id FROM orders WHERE id BETWEEN $1 AND $2 AND contact_id IS NOT NULL)`
+	if _, err := tx.ExecContext(ctx, `INSERT INTO customer_facts (contact_id, currency, updated_at)
+SELECT DISTINCT contact_id, CAST($3 AS TEXT), CAST($4 AS BIGINT) FROM orders WHERE id BETWEEN $1 AND $2 AND contact_id IS NOT NULL ORDER BY contact_id
+ON CONFLICT (contact_id) DO UPDATE SET updated_at = excluded.updated_at`, imp.lo, imp.hi, imp.currency, ms(tx.now)); err != nil {
 		return err
 	}
-	cond, args := `id BETWEEN $1 AND $2 AND contact_id IS NOT NULL`, []any{imp.lo, imp.hi}
-	if !imp.checkDB {
-		cond, args = "", nil // every order is the import's
+	// Only the locked customers: on PostgreSQL others may be buying now.
+	n, err := tx.recomputeFactsRange(ctx, imp.lo, imp.hi, imp.currency)
+	if err != nil {
+		return err
 	}
-	return imp.tx.rollupCustomers(ctx, cond, args...)
+	imp.res.FactsUpdated = n
+	for _, q := range []string{
+		`DELETE FROM customer_days WHERE contact_id IN (SELECT contact_id FROM orders WHERE id BETWEEN $1 AND $2 AND contact_id IS NOT NULL)`,
+		`INSERT INTO customer_days (contact_id, day, currency, orders, revenue) ` + customerDaysSelect(touched),
+		`DELETE FROM customer_firsts WHERE contact_id IN (SELECT contact_id FROM orders WHERE id BETWEEN $1 AND $2 AND contact_id IS NOT NULL)`,
+		`INSERT INTO ` + firstsCols + ` ` + firstsSelect(touched),
+	} {
+		if _, err := tx.ExecContext(ctx, q, imp.lo, imp.hi); err != nil {
+			return err
+		}
+	}
+	return nil
 }

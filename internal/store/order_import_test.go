@@ -131,7 +131,7 @@ WHERE x.external_id = '00001' AND c.first_name = 'CDNOW customer' AND c.last_nam
 			}
 		}
 		var newRevenue int64
-		for _, m := range sr.Months(nil) {
+		for _, m := range sr.Months() {
 			newRevenue += m.NewRevenue
 		}
 		if sr.Orders != 69659 || sr.Revenue != all || sr.Customers != 23570 || sr.Repeat != repeat || len(sr.TopProducts) != 1 ||

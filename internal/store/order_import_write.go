@@ -237,9 +237,7 @@ func (imp *OrderImport) insertOrders(ctx context.Context, tx *bulkTx, orders []*
 		d[0], d[1], d[2], d[3], d[4], d[5] = ids[i], contacts[i], o.Status, o.Channel, o.Currency, o.ExternalID
 		d[6], d[7], d[8], d[9], d[10] = totals[i], int64(0), int64(0), totals[i], ""
 		// updated_at is when the order last changed, which for a
-		// historical order is when it was placed; it also keeps the
-		// report's refresh (report_rollup.go) from folding in again what
-		// Finish computes.
+		// historical order is when it was placed.
 		d[11], d[12], d[13] = ms(o.PlacedAt), now, ms(o.PlacedAt)
 	})
 	if err != nil {
@@ -274,14 +272,7 @@ func (imp *OrderImport) insertOrders(ctx context.Context, tx *bulkTx, orders []*
 	}
 	imp.hi = max(imp.hi, ids[len(ids)-1])
 	for i, o := range orders {
-		if imp.rollup != nil {
-			imp.rollup.add(o, contacts[i], totals[i], imp.currency)
-		}
-		at := ms(o.PlacedAt)
-		if imp.res.Orders == 0 && o == orders[0] {
-			imp.placedLo, imp.placedHi = at, at
-		}
-		imp.placedLo, imp.placedHi = min(imp.placedLo, at), max(imp.placedHi, at)
+		imp.rollup.add(o, contacts[i], totals[i], imp.currency)
 	}
 	imp.res.Orders += len(orders)
 	imp.res.Lines += len(lines)

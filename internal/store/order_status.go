@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -50,14 +51,18 @@ func (db *DB) SetOrderStatus(ctx context.Context, id int64, in crm.OrderStatusIn
 		if in.Status == crm.OrderShipped {
 			o.Carrier, o.TrackingNumber = in.Carrier, in.TrackingNumber
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE orders SET status = $1, carrier = $2, tracking_number = $3, updated_at = $4 WHERE id = $5 AND status = $6`,
-			o.Status, o.Carrier, o.TrackingNumber, ms(tx.now), id, from)
+		// The customer as the update finds it: a merge committed since the
+		// read above may have moved the order to another contact.
+		var contact sql.NullInt64
+		err = tx.QueryRowContext(ctx, `UPDATE orders SET status = $1, carrier = $2, tracking_number = $3, updated_at = $4 WHERE id = $5 AND status = $6
+			RETURNING contact_id`, o.Status, o.Carrier, o.TrackingNumber, ms(tx.now), id, from).Scan(&contact)
+		if err == sql.ErrNoRows {
+			return crm.Errorf(crm.ECONFLICT, "order %d changed meanwhile; reload it", id)
+		}
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return crm.Errorf(crm.ECONFLICT, "order %d changed meanwhile; reload it", id)
-		}
+		o.ContactID = idPtr(contact)
 		if kind := stockStep(from, in.Status); kind != "" {
 			for _, l := range o.Lines {
 				if l.ProductID == nil || l.Location == "" {
@@ -84,7 +89,19 @@ func (db *DB) SetOrderStatus(ctx context.Context, id int64, in crm.OrderStatusIn
 		if err := tx.audit(ctx, "status", "order", id, map[string]string{"status": from}, map[string]string{"status": in.Status}); err != nil {
 			return err
 		}
-		return tx.emit(ctx, crm.EventOrderStatusChanged, map[string]any{"order": &o, "from": from, "to": in.Status})
+		if err := tx.emit(ctx, crm.EventOrderStatusChanged, map[string]any{"order": &o, "from": from, "to": in.Status}); err != nil {
+			return err
+		}
+		// Paying a pending order makes it a purchase; cancelling, refunding
+		// or returning one unmakes it. Last, as in createOrder.
+		if was, is := crm.Purchased(from), crm.Purchased(in.Status); was != is {
+			sign := int64(1)
+			if was {
+				sign = -1
+			}
+			return tx.addOrderRollups(ctx, &o, contact.Int64, sign)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

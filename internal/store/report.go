@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,22 +25,19 @@ const dayMS = 86400000
 // maxReportDays bounds the range (ten years of daily buckets).
 const maxReportDays = 3700
 
-// SalesReport computes the dashboard figures from the rollups of
-// migration 0005, after folding in the orders changed since the last
-// report (report_rollup.go): a few hundred rows per month of the range
-// instead of every order and line.
+// SalesReport computes the dashboard figures from the rollups
+// (report_rollup.go), which the transactions that change orders keep: a
+// few hundred rows per month of the range instead of every order and
+// line, and a report never writes.
 func (db *DB) SalesReport(ctx context.Context, f crm.SalesReportFilter) (*crm.SalesReport, error) {
 	if _, err := crm.Authorize(ctx, crm.P(crm.ResReports, crm.Read)); err != nil {
-		return nil, err
-	}
-	if err := db.refreshSalesRollups(ctx); err != nil {
 		return nil, err
 	}
 	cal := f.Calendar
 	if cal == nil {
 		cal = crm.Gregorian{}
 	}
-	rep := &crm.SalesReport{Currency: "USD"}
+	rep := &crm.SalesReport{Currency: "USD", Calendar: cal}
 	var cur string
 	switch err := db.read.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'currency'`).Scan(&cur); {
 	case err == nil && cur != "":
@@ -124,77 +122,182 @@ FROM sales_days WHERE day >= $1 AND day < $2 GROUP BY day HAVING SUM(orders) > 0
 	return rows.Err()
 }
 
-// gapCase buckets the days between first and second purchase as
-// crm.GapBounds does; -1 is "no second purchase in the range".
-func gapCase() string {
-	var b strings.Builder
-	b.WriteString("CASE WHEN second_at IS NULL THEN -1")
-	for i, g := range crm.GapBounds {
-		if g[1] < 0 {
-			fmt.Fprintf(&b, " ELSE %d END", i)
-			return b.String()
-		}
-		fmt.Fprintf(&b, " WHEN second_at - first_at < %d THEN %d", int64(g[1]+1)*dayMS, i)
-	}
-	return b.String() + " END"
-}
-
-// reportCohort reads customer_firsts twice: first purchases in the
-// range are new revenue per day; and of every customer whose first
-// purchase came before the end of the range, those whose second did too
-// are the repeat customers, spread by the days between the two. That is
-// the lifetime figure as of the range's end, the one "65 % never buy
-// again" describes.
+// reportCohort reads the customer rollups. First purchases in the range
+// are new orders and revenue per day (customer_firsts); a customer's
+// purchases per day (customer_days) less their first are the returning
+// ones. And of every customer whose first purchase came before the end
+// of the range, those whose second purchase did too are the repeat
+// customers, spread by the days between the two: the lifetime figure as
+// of the range's end, the one "65 % never buy again" describes.
 func (db *DB) reportCohort(ctx context.Context, rep *crm.SalesReport, from, to int64) error {
-	rows, err := db.read.QueryContext(ctx, `SELECT first_at / 86400000, COUNT(*),
-  CAST(SUM(CASE WHEN first_currency = $3 THEN first_total ELSE 0 END) AS BIGINT)
-FROM customer_firsts WHERE first_at >= $1 AND first_at < $2 GROUP BY first_at / 86400000`, from, to, rep.Currency)
-	if err != nil {
-		return db.mapErr(err)
-	}
 	byDay := map[int64]int{}
 	for i, d := range rep.Days {
 		byDay[d.Day.UnixMilli()/dayMS] = i
 	}
-	for rows.Next() {
-		var day, revenue int64
-		var n int
-		if err := rows.Scan(&day, &n, &revenue); err != nil {
-			rows.Close()
-			return err
-		}
+	err := db.eachRow(ctx, func(day int64, n int, revenue int64) {
 		if i, ok := byDay[day]; ok {
 			rep.Days[i].NewOrders += n
 			rep.Days[i].NewRevenue += revenue
+			rep.Days[i].ReturningOrders -= n
+			rep.Days[i].ReturningRevenue -= revenue
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	}, `SELECT first_at / 86400000, COUNT(*), CAST(SUM(CASE WHEN first_currency = $3 THEN first_total ELSE 0 END) AS BIGINT)
+FROM customer_firsts WHERE first_at >= $1 AND first_at < $2 GROUP BY first_at / 86400000`, from, to, rep.Currency)
+	if err != nil {
 		return err
 	}
-	rep.Gaps = make([]crm.GapBucket, len(crm.GapBounds))
-	for i, g := range crm.GapBounds {
-		rep.Gaps[i] = crm.GapBucket{MinDays: g[0], MaxDays: g[1]}
+	// Every purchase of a customer, less the first purchases above.
+	err = db.eachRow(ctx, func(day int64, n int, revenue int64) {
+		if i, ok := byDay[day]; ok {
+			rep.Days[i].ReturningOrders += n
+			rep.Days[i].ReturningRevenue += revenue
+		}
+	}, `SELECT day, CAST(SUM(orders) AS BIGINT), CAST(SUM(CASE WHEN currency = $3 THEN revenue ELSE 0 END) AS BIGINT)
+FROM customer_days WHERE day >= $1 AND day < $2 GROUP BY day`, from/dayMS, to/dayMS, rep.Currency)
+	if err != nil {
+		return err
 	}
-	rows, err = db.read.QueryContext(ctx, `SELECT CASE WHEN second_at IS NULL OR second_at >= $1 THEN -1 ELSE `+gapCase()+` END, COUNT(*)
-FROM customer_firsts WHERE first_at < $1 GROUP BY 1`, to)
+	if err := db.reportReturningCustomers(ctx, rep, from, to); err != nil {
+		return err
+	}
+	return db.reportRepeat(ctx, rep, to)
+}
+
+// eachRow runs a query of (day, count, amount) rows.
+func (db *DB) eachRow(ctx context.Context, fn func(day int64, n int, amount int64), q string, args ...any) error {
+	rows, err := db.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return db.mapErr(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var bucket int64
+		var day, amount int64
 		var n int
-		if err := rows.Scan(&bucket, &n); err != nil {
+		if err := rows.Scan(&day, &n, &amount); err != nil {
 			return err
 		}
-		rep.Customers += n
-		if bucket >= 0 && int(bucket) < len(rep.Gaps) {
-			rep.Repeat += n
-			rep.Gaps[bucket].Customers += n
+		fn(day, n, amount)
+	}
+	return rows.Err()
+}
+
+// reportReturningCustomers counts per calendar month the customers with a
+// purchase that is not their first: a day of theirs after the first
+// purchase day, or on that day another currency than the first purchase's
+// or more than one order. A distinct count per month, so the months'
+// first days (of the reader's calendar) go into the query.
+func (db *DB) reportReturningCustomers(ctx context.Context, rep *crm.SalesReport, from, to int64) error {
+	var starts []time.Time
+	var when strings.Builder
+	args := []any{from / dayMS, to / dayMS}
+	for m := rep.Calendar.MonthStart(rep.From); m.Before(rep.To); m = rep.Calendar.AddMonths(m, 1) {
+		next := rep.Calendar.AddMonths(m, 1)
+		args = append(args, ms(next)/dayMS)
+		fmt.Fprintf(&when, " WHEN cd.day < %s THEN %d", ph(len(args)), len(starts))
+		starts = append(starts, m)
+	}
+	rep.ReturningCustomers = map[time.Time]int{}
+	if len(starts) == 0 {
+		return nil
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT CASE`+when.String()+` ELSE -1 END, COUNT(DISTINCT cd.contact_id)
+FROM customer_days cd JOIN customer_firsts cf ON cf.contact_id = cd.contact_id
+WHERE cd.day >= $1 AND cd.day < $2 AND (cd.day > cf.first_at / 86400000 OR cd.currency <> cf.first_currency OR cd.orders > 1)
+GROUP BY 1`, args...)
+	if err != nil {
+		return db.mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i int64
+		var n int
+		if err := rows.Scan(&i, &n); err != nil {
+			return err
+		}
+		if i >= 0 && int(i) < len(starts) {
+			rep.ReturningCustomers[starts[i]] += n
 		}
 	}
 	return rows.Err()
+}
+
+// reportRepeat counts the customers by the end of the range and the
+// repeat customers of both kinds, with their gaps in days: histograms
+// by whole days, from which the buckets and medians are taken.
+func (db *DB) reportRepeat(ctx context.Context, rep *crm.SalesReport, to int64) error {
+	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM customer_firsts WHERE first_at < $1`, to).Scan(&rep.Customers); err != nil {
+		return db.mapErr(err)
+	}
+	rep.Gaps = make([]crm.GapBucket, len(crm.GapBounds))
+	for i, g := range crm.GapBounds {
+		rep.Gaps[i] = crm.GapBucket{MinDays: g[0], MaxDays: g[1]}
+	}
+	for _, k := range []struct {
+		q      string
+		count  *int
+		median **float64
+		bucket func(b *crm.GapBucket, n int)
+	}{
+		{`SELECT (second_at - first_at) / 86400000, COUNT(*) FROM customer_firsts WHERE first_at < $1 AND second_at < $1 GROUP BY 1`,
+			&rep.Repeat, &rep.MedianDaysToSecond, func(b *crm.GapBucket, n int) { b.Customers += n }},
+		{`SELECT second_day_at / 86400000 - first_at / 86400000, COUNT(*) FROM customer_firsts WHERE first_at < $1 AND second_day_at < $1 GROUP BY 1`,
+			&rep.RepeatDays, &rep.MedianDaysToSecondDay, func(b *crm.GapBucket, n int) { b.CustomersByDay += n }},
+	} {
+		hist := map[int64]int{}
+		rows, err := db.read.QueryContext(ctx, k.q, to)
+		if err != nil {
+			return db.mapErr(err)
+		}
+		for rows.Next() {
+			var days int64
+			var n int
+			if err := rows.Scan(&days, &n); err != nil {
+				rows.Close()
+				return err
+			}
+			hist[days] += n
+			*k.count += n
+			k.bucket(&rep.Gaps[crm.GapBucketOf(int(days))], n)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		*k.median = medianDays(hist)
+	}
+	return nil
+}
+
+// medianDays is the median of a histogram of days (the mean of the two
+// middle values of an even count), nil when it is empty.
+func medianDays(hist map[int64]int) *float64 {
+	n := 0
+	keys := make([]int64, 0, len(hist))
+	for d, c := range hist {
+		n += c
+		keys = append(keys, d)
+	}
+	if n == 0 {
+		return nil
+	}
+	slices.Sort(keys)
+	// The values at positions lo and hi (0-based) of the sorted list.
+	lo, hi := (n-1)/2, n/2
+	var a, b int64
+	seen := 0
+	for _, d := range keys {
+		next := seen + hist[d]
+		if lo >= seen && lo < next {
+			a = d
+		}
+		if hi >= seen && hi < next {
+			b = d
+			break
+		}
+		seen = next
+	}
+	m := float64(a+b) / 2
+	return &m
 }
 
 // reportProducts lists the best-selling SKUs by revenue in the shop

@@ -2,147 +2,192 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"slices"
-	"time"
+
+	"github.com/ecrm/ecrm/internal/crm"
 )
 
-// The sales rollups (migration 0005) are derived from orders: per UTC day
-// and currency (sales_days), per day, currency and SKU
-// (sales_product_days), and per customer (customer_firsts). They are not
-// kept by triggers on the order tables, which would put a hot row (today)
-// in every order transaction and lock rows in varying order between
-// concurrent orders; instead a report first folds in the orders whose
-// updated_at is past the watermark, and the bulk order import recomputes
-// what it wrote before it commits.
+// The sales rollups (migration 0011) are derived from orders: purchases
+// per UTC day and currency (sales_days), per day, currency and SKU
+// (sales_product_days), per customer, day and currency (customer_days),
+// and each customer's first purchases (customer_firsts). They change in
+// the transaction that changes the orders, so a report only reads them
+// and is the aggregate over orders as of its snapshot, on every server:
+//
+//   - placing an order as a purchase, or a status change into or out of
+//     the purchased statuses, adds or takes away the order (addOrderRollups);
+//   - an order import adds its sums (order_import_rollup.go);
+//   - a merge recomputes the kept customer (refreshCustomerDays), a
+//     deleted contact's customer rows go with it (ON DELETE CASCADE) while
+//     its orders stay in the day sums, now without a customer;
+//   - a restore rebuilds them from the restored orders (rebuildRollups).
+//
+// Day sums are additive, so concurrent transactions on PostgreSQL each add
+// their own and the row lock orders them. Per-customer rows are written
+// only after the customer's facts row is locked (refreshFacts): that lock
+// serialises every change to one customer's purchases, so a recompute
+// never misses an order committed concurrently. The day rows are locked
+// last in each transaction, in key order, and spread over shards.
 
-// rollupMargin re-reads orders changed shortly before the watermark: a
-// transaction stamps updated_at when it starts, so one that commits after
-// a refresh may carry a time just before that refresh's watermark.
-const rollupMargin = 5 * time.Minute
+const (
+	upsertSalesDay = `INSERT INTO sales_days (day, currency, shard, orders, revenue) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (day, currency, shard) DO UPDATE SET orders = sales_days.orders + excluded.orders, revenue = sales_days.revenue + excluded.revenue`
+	upsertProductDay = `INSERT INTO sales_product_days (day, currency, sku, shard, name, lines, quantity, revenue) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (day, currency, sku, shard) DO UPDATE SET lines = sales_product_days.lines + excluded.lines,
+  quantity = sales_product_days.quantity + excluded.quantity, revenue = sales_product_days.revenue + excluded.revenue,
+  name = CASE WHEN excluded.name > sales_product_days.name THEN excluded.name ELSE sales_product_days.name END`
+	upsertCustomerDay = `INSERT INTO customer_days (contact_id, day, currency, orders, revenue) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (contact_id, day, currency) DO UPDATE SET orders = customer_days.orders + excluded.orders, revenue = customer_days.revenue + excluded.revenue`
+)
 
-// rollupDayRange recomputes the day rollups for orders placed in
-// [from, to) (unix ms, whole days). Day numbers are computed here, not in
-// SQL, so PostgreSQL never has to guess a parameter's type from "$1 / n".
-func (tx *Tx) rollupDayRange(ctx context.Context, from, to int64) error {
-	days := []any{from / dayMS, to / dayMS}
-	span := []any{from, to}
-	for _, st := range []struct {
-		q    string
-		args []any
-	}{
-		{`DELETE FROM sales_days WHERE day >= $1 AND day < $2`, days},
-		{`INSERT INTO sales_days (day, currency, orders, revenue)
-SELECT placed_at / 86400000, currency, COUNT(*), SUM(total) FROM orders
-WHERE placed_at >= $1 AND placed_at < $2 AND status IN ` + purchasedSQL + `
-GROUP BY placed_at / 86400000, currency`, span},
-		{`DELETE FROM sales_product_days WHERE day >= $1 AND day < $2`, days},
-		{`INSERT INTO sales_product_days (day, currency, sku, name, lines, quantity, revenue)
-SELECT o.placed_at / 86400000, o.currency, l.sku, MAX(l.name), COUNT(*), SUM(l.quantity), SUM(l.total)
-FROM orders o JOIN order_lines l ON l.order_id = o.id
-WHERE o.placed_at >= $1 AND o.placed_at < $2 AND o.status IN ` + purchasedSQL + `
-GROUP BY o.placed_at / 86400000, o.currency, l.sku`, span},
-	} {
-		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
+// firstsSelect computes customer_firsts rows from the purchased orders
+// that cond selects (a condition on orders, "o." columns): the first
+// purchase by (placed_at, id), the second's time, and the first purchase
+// on a later UTC day than the first.
+func firstsSelect(cond string) string {
+	return `SELECT contact_id, MAX(CASE WHEN rn = 1 THEN placed_at END), MAX(CASE WHEN rn = 1 THEN currency END),
+  MAX(CASE WHEN rn = 1 THEN total END), MAX(CASE WHEN rn = 2 THEN placed_at END),
+  MIN(CASE WHEN placed_at / 86400000 > first_day THEN placed_at END)
+FROM (SELECT o.contact_id, o.placed_at, o.currency, o.total, ROW_NUMBER() OVER (PARTITION BY o.contact_id ORDER BY o.placed_at, o.id) AS rn,
+    MIN(o.placed_at / 86400000) OVER (PARTITION BY o.contact_id) AS first_day
+  FROM orders o WHERE ` + cond + ` AND o.contact_id IS NOT NULL AND o.status IN ` + purchasedSQL + `) x
+WHERE true GROUP BY contact_id`
+}
+
+const firstsCols = `customer_firsts (contact_id, first_at, first_currency, first_total, second_at, second_day_at)`
+
+// customerDaysSelect sums the purchased orders that cond selects per
+// customer, day and currency.
+func customerDaysSelect(cond string) string {
+	return `SELECT o.contact_id, o.placed_at / 86400000, o.currency, COUNT(*), SUM(o.total) FROM orders o
+WHERE ` + cond + ` AND o.contact_id IS NOT NULL AND o.status IN ` + purchasedSQL + `
+GROUP BY o.contact_id, o.placed_at / 86400000, o.currency`
+}
+
+// refreshFirsts recomputes one customer's first purchases; the caller
+// holds the customer's lock (refreshFacts does both).
+func (tx *Tx) refreshFirsts(ctx context.Context, contactID int64) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO `+firstsCols+`
+`+firstsSelect(`o.contact_id = $1`)+`
+ON CONFLICT (contact_id) DO UPDATE SET first_at = excluded.first_at, first_currency = excluded.first_currency,
+  first_total = excluded.first_total, second_at = excluded.second_at, second_day_at = excluded.second_day_at`, contactID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	// No purchase (any more): a customer whose last purchase was undone
+	// has no first purchase.
+	_, err = tx.ExecContext(ctx, `DELETE FROM customer_firsts WHERE contact_id = $1`, contactID)
+	return err
+}
+
+// refreshCustomerDays recomputes one customer's day sums (a merge moved
+// orders to them); the caller holds the customer's lock.
+func (tx *Tx) refreshCustomerDays(ctx context.Context, contactID int64) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM customer_days WHERE contact_id = $1`, contactID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO customer_days (contact_id, day, currency, orders, revenue)
+`+customerDaysSelect(`o.contact_id = $1`), contactID)
+	return err
+}
+
+// addOrderRollups adds one purchase to the rollups (sign 1) or takes it
+// away (sign -1: cancelled, refunded, returned). contact is the order's
+// customer now (0: none), whose lock the caller holds. Call it last in
+// the transaction: the day rows are shared by every order of the day.
+func (tx *Tx) addOrderRollups(ctx context.Context, o *crm.Order, contact, sign int64) error {
+	day := ms(o.PlacedAt) / dayMS
+	if contact != 0 {
+		if _, err := tx.ExecContext(ctx, upsertCustomerDay, contact, day, o.Currency, sign, sign*o.Total); err != nil {
+			return err
+		}
+		if sign < 0 {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM customer_days WHERE contact_id = $1 AND day = $2 AND currency = $3 AND orders = 0`,
+				contact, day, o.Currency); err != nil {
+				return err
+			}
+		}
+	}
+	shard := o.ID % tx.db.dialect.rollupShards()
+	if _, err := tx.ExecContext(ctx, upsertSalesDay, day, o.Currency, shard, sign, sign*o.Total); err != nil {
+		return err
+	}
+	// One row per SKU, in SKU order: two orders lock the rows of their
+	// common products in the same order.
+	type sum struct {
+		name            string
+		n, qty, revenue int64
+	}
+	skus := map[string]*sum{}
+	var order []string
+	for _, l := range o.Lines {
+		s := skus[l.SKU]
+		if s == nil {
+			s = &sum{}
+			skus[l.SKU] = s
+			order = append(order, l.SKU)
+		}
+		s.name = max(s.name, l.Name)
+		s.n++
+		s.qty += l.Quantity
+		s.revenue += l.Total
+	}
+	slices.Sort(order)
+	for _, sku := range order {
+		s := skus[sku]
+		if _, err := tx.ExecContext(ctx, upsertProductDay, day, o.Currency, sku, shard, s.name, sign*s.n, sign*s.qty, sign*s.revenue); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// rollupCustomers recomputes customer_firsts for the contacts that cond
-// (a condition on orders' contact_id, with args) selects: each one's
-// first purchase and the time of its second. cond "" means every contact
-// with orders (an import into an empty orders table).
-func (tx *Tx) rollupCustomers(ctx context.Context, cond string, args ...any) error {
-	del := `DELETE FROM customer_firsts`
-	which := `contact_id IS NOT NULL`
-	if cond != "" {
-		del += ` WHERE contact_id IN (SELECT contact_id FROM orders WHERE ` + cond + `)`
-		which = `contact_id IN (SELECT contact_id FROM orders WHERE ` + cond + `)`
-	}
-	if _, err := tx.ExecContext(ctx, del, args...); err != nil {
-		return err
-	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO customer_firsts (contact_id, first_at, first_currency, first_total, second_at)
-SELECT contact_id, MAX(CASE WHEN rn = 1 THEN placed_at END), MAX(CASE WHEN rn = 1 THEN currency END),
-  MAX(CASE WHEN rn = 1 THEN total END), MAX(CASE WHEN rn = 2 THEN placed_at END)
-FROM (SELECT contact_id, placed_at, currency, total, ROW_NUMBER() OVER (PARTITION BY contact_id ORDER BY placed_at, id) AS rn
-  FROM orders WHERE `+which+` AND status IN `+purchasedSQL+`) x
-WHERE rn <= 2 GROUP BY contact_id`, args...)
-	return err
-}
+// rollupTables are derived from orders: left out of the full export and
+// rebuilt when a restore has loaded the orders. report_watermarks is the
+// table migration 0011 dropped; older exports still list it.
+var rollupTables = []string{"sales_days", "sales_product_days", "customer_days", "customer_firsts", "report_watermarks"}
 
-// refreshSalesRollups folds the orders changed since the last refresh
-// into the rollups, in one write transaction. The watermark row is locked
-// first (an UPDATE), so two servers sharing a PostgreSQL database refresh
-// one after the other. With nothing changed it costs two index probes.
-func (db *DB) refreshSalesRollups(ctx context.Context) error {
+// DerivedTables are the tables the full export leaves out because a
+// restore rebuilds them from the orders.
+func DerivedTables() []string { return slices.Clone(rollupTables[:4]) }
+
+// rebuildRollups recomputes rollups from every order after a restore:
+// the day and customer rollups once the orders are in, the product days
+// once their lines are.
+func (db *DB) rebuildRollups(ctx context.Context, table string) error {
+	var stmts []string
+	switch table {
+	case "orders":
+		stmts = []string{
+			`DELETE FROM sales_days`,
+			`INSERT INTO sales_days (day, currency, shard, orders, revenue)
+SELECT placed_at / 86400000, currency, 0, COUNT(*), SUM(total) FROM orders
+WHERE status IN ` + purchasedSQL + ` GROUP BY placed_at / 86400000, currency`,
+			`DELETE FROM customer_days`,
+			`INSERT INTO customer_days (contact_id, day, currency, orders, revenue) ` + customerDaysSelect(`true`),
+			`DELETE FROM customer_firsts`,
+			`INSERT INTO ` + firstsCols + ` ` + firstsSelect(`true`),
+		}
+	case "order_lines":
+		stmts = []string{
+			`DELETE FROM sales_product_days`,
+			`INSERT INTO sales_product_days (day, currency, sku, shard, name, lines, quantity, revenue)
+SELECT o.placed_at / 86400000, o.currency, l.sku, 0, MAX(l.name), COUNT(*), SUM(l.quantity), SUM(l.total)
+FROM orders o JOIN order_lines l ON l.order_id = o.id
+WHERE o.status IN ` + purchasedSQL + ` GROUP BY o.placed_at / 86400000, o.currency, l.sku`,
+		}
+	default:
+		return nil
+	}
 	return db.inTx(ctx, func(tx *Tx) error {
-		now := ms(tx.now)
-		var wm int64
-		err := tx.QueryRowContext(ctx, `UPDATE report_watermarks SET at = at WHERE name = 'sales' RETURNING at`).Scan(&wm)
-		switch {
-		case err == sql.ErrNoRows:
-			// The first refresh: migration 0005 folded in the orders that
-			// existed, the order import folds in its own, and a restore
-			// brings the rollups with the orders; what is left is the
-			// orders written just now.
-			if _, err := tx.ExecContext(ctx, `INSERT INTO report_watermarks (name, at) VALUES ('sales', $1)`, now); err != nil {
-				return err
-			}
-			wm = now
-		case err != nil:
-			return err
-		}
-		since := wm - rollupMargin.Milliseconds()
-		rows, err := tx.QueryContext(ctx, `SELECT DISTINCT placed_at / 86400000 FROM orders WHERE updated_at > $1`, since)
-		if err != nil {
-			return err
-		}
-		var days []int64
-		for rows.Next() {
-			var d int64
-			if err := rows.Scan(&d); err != nil {
-				rows.Close()
-				return err
-			}
-			days = append(days, d)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		slices.Sort(days)
-		// Consecutive days are recomputed as one range.
-		for i := 0; i < len(days); {
-			j := i
-			for j+1 < len(days) && days[j+1] <= days[j]+1 {
-				j++
-			}
-			if err := tx.rollupDayRange(ctx, days[i]*dayMS, (days[j]+1)*dayMS); err != nil {
-				return err
-			}
-			i = j + 1
-		}
-		if len(days) > 0 {
-			if err := tx.rollupCustomers(ctx, `updated_at > $1 AND contact_id IS NOT NULL`, since); err != nil {
+		for _, q := range stmts {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE report_watermarks SET at = $1 WHERE name = 'sales'`, now)
-		return err
+		return nil
 	})
-}
-
-// The rollups are part of the full export, so that a restore has the
-// figures of the orders it restores: their updated_at is older than any
-// watermark, and a refresh would not find them again.
-func init() {
-	DumpSchema = append(DumpSchema,
-		DumpTable{Name: "sales_days", Columns: cols("id:int day:int currency orders:int revenue:int"), Sequence: "sales_days_id_seq"},
-		DumpTable{Name: "sales_product_days", Columns: cols("id:int day:int currency sku name lines:int quantity:int revenue:int"), Sequence: "sales_product_days_id_seq"},
-		DumpTable{Name: "customer_firsts", Columns: cols("id:int contact_id:int first_at:int first_currency first_total:int second_at:int"), Sequence: "customer_firsts_id_seq"},
-		DumpTable{Name: "report_watermarks", Columns: cols("id:int name at:int"), Sequence: "report_watermarks_id_seq"},
-	)
 }

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -41,6 +42,8 @@ func salesFixture(t *testing.T, db *store.DB) {
 		o("E", "2024-03-10", "TEA", 500, "paid", "USD"),        // …so this is E's first
 		o("F", "2024-05-01", "CUP", 8000, "paid", "USD"),       // F: first in May…
 		o("F", "2025-01-01", "TEA", 1000, "paid", "USD"),       // …second after the range
+		o("G", "2024-06-03", "TEA", 1000, "paid", "USD"),       // G: two orders on one day: a repeat
+		o("G", "2024-06-03", "CUP", 2000, "paid", "USD"),       // …by orders, not by purchase days
 	}
 	imp, err := db.BeginOrderImport(storetest.System(), store.OrderImportOptions{})
 	if err != nil {
@@ -63,36 +66,47 @@ func TestSalesReport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		month := func(d string, orders int, revenue int64, newOrders int, newRevenue int64) crm.SalesMonth {
-			return crm.SalesMonth{Start: day(d), Orders: orders, Revenue: revenue, NewOrders: newOrders, NewRevenue: newRevenue, ReturningRevenue: revenue - newRevenue}
+		month := func(d string, orders int, revenue int64, newOrders int, newRevenue int64, retOrders, retCustomers int) crm.SalesMonth {
+			return crm.SalesMonth{Start: day(d), Orders: orders, Revenue: revenue, NewOrders: newOrders, NewRevenue: newRevenue,
+				ReturningOrders: retOrders, ReturningRevenue: revenue - newRevenue, ReturningCustomers: retCustomers}
 		}
 		wantMonths := []crm.SalesMonth{
-			month("2024-01-01", 3, 21000, 1, 10000),
-			month("2024-02-01", 3, 21000, 2, 21000),
-			month("2024-03-01", 2, 3500, 1, 500),
-			month("2024-04-01", 1, 2000, 0, 0),
-			month("2024-05-01", 1, 8000, 1, 8000),
-			month("2024-06-01", 0, 0, 0, 0),
+			month("2024-01-01", 3, 21000, 1, 10000, 2, 2), // A's second, D's second
+			month("2024-02-01", 3, 21000, 2, 21000, 1, 1), // C's second, in euros: no revenue
+			month("2024-03-01", 2, 3500, 1, 500, 1, 1),    // A's third
+			month("2024-04-01", 1, 2000, 0, 0, 1, 1),      // B's second
+			month("2024-05-01", 1, 8000, 1, 8000, 0, 0),
+			month("2024-06-01", 2, 3000, 1, 1000, 1, 1), // G's second order of its first day
 		}
-		if got := rep.Months(nil); !reflect.DeepEqual(wantMonths, got) {
+		if got := rep.Months(); !reflect.DeepEqual(wantMonths, got) {
 			t.Errorf("months = %+v\nwant %+v", got, wantMonths)
 		}
-		if rep.Orders != 10 || rep.Revenue != 55500 || rep.Currency != "USD" {
+		if rep.Orders != 12 || rep.Revenue != 58500 || rep.Currency != "USD" {
 			t.Errorf("totals: %d orders, %d revenue %s", rep.Orders, rep.Revenue, rep.Currency)
 		}
-		// Customers who first bought before the end of the range: A–F; of
-		// them A, B, C and D bought again before it (F only in 2025).
-		if rep.Customers != 6 || rep.Repeat != 4 {
-			t.Errorf("repeat: %d customers, %d repeat (rate %v), want 6, 4", rep.Customers, rep.Repeat, rep.RepeatRate())
+		// Customers who first bought before the end of the range: A–G; of
+		// them A, B, C, D and G placed a second order before it (F only in
+		// 2025), and A, B, C and D bought on a second day (G's orders
+		// were of one day).
+		if rep.Customers != 7 || rep.Repeat != 5 || rep.RepeatDays != 4 {
+			t.Errorf("repeat: %d customers, %d repeat by orders, %d by days; want 7, 5, 4", rep.Customers, rep.Repeat, rep.RepeatDays)
 		}
-		// A 2 days, C 5 days, B 74 days, D 31 days (20 Dec – 20 Jan).
-		wantGaps := []crm.GapBucket{{MinDays: 0, MaxDays: 7, Customers: 2}, {MinDays: 8, MaxDays: 30, Customers: 0}, {MinDays: 31, MaxDays: 90, Customers: 2}, {MinDays: 91, MaxDays: 180, Customers: 0}, {MinDays: 181, MaxDays: 365, Customers: 0}, {MinDays: 366, MaxDays: -1, Customers: 0}}
+		// A 2 days, C 5 days, G 0 days, B 74 days, D 31 days (20 Dec – 20 Jan).
+		wantGaps := []crm.GapBucket{{MinDays: 0, MaxDays: 7, Customers: 3, CustomersByDay: 2}, {MinDays: 8, MaxDays: 30},
+			{MinDays: 31, MaxDays: 90, Customers: 2, CustomersByDay: 2}, {MinDays: 91, MaxDays: 180}, {MinDays: 181, MaxDays: 365}, {MinDays: 366, MaxDays: -1}}
 		if got := rep.Gaps; !reflect.DeepEqual(wantGaps, got) {
 			t.Errorf("gaps = %+v\nwant %+v", got, wantGaps)
 		}
-		wantTop := []crm.ProductSales{{SKU: "TEA", Name: "TEA name", Lines: 7, Quantity: 7, Revenue: 27500},
+		// Medians of 0, 2, 5, 31, 74 and of 2, 5, 31, 74 days.
+		if m := rep.MedianDaysToSecond; m == nil || *m != 5 {
+			t.Errorf("median days to the second order = %v, want 5", m)
+		}
+		if m := rep.MedianDaysToSecondDay; m == nil || *m != 18 {
+			t.Errorf("median days to the second purchase day = %v, want 18", m)
+		}
+		wantTop := []crm.ProductSales{{SKU: "TEA", Name: "TEA name", Lines: 8, Quantity: 8, Revenue: 28500},
 			{SKU: "KETTLE", Name: "KETTLE name", Lines: 1, Quantity: 1, Revenue: 20000},
-			{SKU: "CUP", Name: "CUP name", Lines: 1, Quantity: 1, Revenue: 8000}}
+			{SKU: "CUP", Name: "CUP name", Lines: 2, Quantity: 2, Revenue: 10000}}
 		if got := rep.TopProducts; !reflect.DeepEqual(wantTop, got) {
 			t.Errorf("top products = %+v\nwant %+v", got, wantTop)
 		}
@@ -102,8 +116,8 @@ func TestSalesReport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !rep.From.Equal(day("2024-02-01")) || !rep.To.Equal(day("2025-02-01")) || len(rep.Months(nil)) != 12 {
-			t.Errorf("default range %v – %v, %d months", rep.From, rep.To, len(rep.Months(nil)))
+		if !rep.From.Equal(day("2024-02-01")) || !rep.To.Equal(day("2025-02-01")) || len(rep.Months()) != 12 {
+			t.Errorf("default range %v – %v, %d months", rep.From, rep.To, len(rep.Months()))
 		}
 		if _, err := db.SalesReport(ctx, crm.SalesReportFilter{From: &to, To: &from}); crm.ErrorCode(err) != crm.EINVALID {
 			t.Errorf("reversed range: %v", err)
@@ -148,7 +162,7 @@ func TestSalesReportFollowsLiveOrders(t *testing.T) {
 		if rep.Orders != 1 || rep.Revenue != o.Total || rep.Customers != 1 || len(rep.TopProducts) != 1 || rep.TopProducts[0].Quantity != 2 {
 			t.Errorf("after payment: %d orders, %d revenue (want %d), %d customers, products %+v", rep.Orders, rep.Revenue, o.Total, rep.Customers, rep.TopProducts)
 		}
-		if m := rep.Months(nil); m[len(m)-1].NewRevenue != o.Total {
+		if m := rep.Months(); m[len(m)-1].NewRevenue != o.Total {
 			t.Errorf("the first purchase is new revenue: %+v", m[len(m)-1])
 		}
 		if _, err := db.SetOrderStatus(ctx, o.ID, crm.OrderStatusInput{Status: crm.OrderCancelled}); err != nil {
@@ -156,6 +170,43 @@ func TestSalesReportFollowsLiveOrders(t *testing.T) {
 		}
 		if rep := report(); rep.Orders != 0 || rep.Revenue != 0 || rep.Customers != 0 || len(rep.TopProducts) != 0 {
 			t.Errorf("after cancelling: %d orders, %d revenue, %d customers, %+v", rep.Orders, rep.Revenue, rep.Customers, rep.TopProducts)
+		}
+	})
+}
+
+// TestSalesReportCountsOrdersWrittenBeforeFirstRead is the demo's case:
+// orders placed at past times (the demo moves the store's clock back for
+// each, as a shop's history would be), paid and shipped, and only then
+// the first report. Every purchase is counted.
+func TestSalesReportCountsOrdersWrittenBeforeFirstRead(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.System()
+		mustProduct(t, db, "MUG", 1250, 100, func(in *crm.ProductInput) { in.Currency = ptr("USD") })
+		clock := db.Now
+		now := clock()
+		var want int64
+		for i, ago := range []int{90, 60, 40, 40, 10} {
+			when := now.AddDate(0, 0, -ago)
+			db.Now = func() time.Time { return when }
+			in := order(fmt.Sprintf("c%d@example.com", i%3), line("MUG", int64(1+i)))
+			in.Currency, in.Status = ptr("USD"), ptr(crm.OrderPaid)
+			o, err := db.CreateOrder(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			when = when.Add(20 * time.Hour)
+			if _, err := db.SetOrderStatus(ctx, o.ID, crm.OrderStatusInput{Status: crm.OrderShipped}); err != nil {
+				t.Fatal(err)
+			}
+			want += o.Total
+		}
+		db.Now = clock
+		rep, err := db.SalesReport(ctx, crm.SalesReportFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Orders != 5 || rep.Revenue != want || rep.Customers != 3 || rep.Repeat != 2 {
+			t.Errorf("first report: %d orders, revenue %d, %d customers, %d repeat; want 5, %d, 3, 2", rep.Orders, rep.Revenue, rep.Customers, rep.Repeat, want)
 		}
 	})
 }

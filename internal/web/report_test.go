@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -149,6 +150,17 @@ func TestSalesDashboardRenders(t *testing.T) {
 	// Two of the two first-time customers in Q1 1997: customer 1 came back.
 	if got := d.Find("#repeat tbody td").Eq(2).Text(); got != "50.0 %" {
 		t.Errorf("repeat rate = %q, want 50.0 %%", got)
+	}
+	// Both definitions of a repeat customer, each with its median: customer
+	// 1 bought on 1 January and on 2 March, 60 days later.
+	repeat := d.Find("#repeat tbody td")
+	if got := []string{repeat.Eq(3).Text(), repeat.Eq(4).Text(), repeat.Eq(5).Text(), repeat.Eq(6).Text()}; !slices.Equal(got, []string{"60 days", "1", "50.0 %", "60 days"}) {
+		t.Errorf("median by orders, repeat by days, its rate, median by days = %q", got)
+	}
+	// March: one returning purchase (customer 1's second), from one returning customer.
+	march := d.Find("#new-returning tbody tr").Eq(2).Find("td")
+	if got := []string{march.Eq(2).Text(), march.Eq(3).Text(), march.Eq(4).Text(), march.Eq(5).Text()}; !slices.Equal(got, []string{"1", "20.00 USD", "1", "0"}) {
+		t.Errorf("March returning orders, revenue, customers, without customer = %q", got)
 	}
 	if rec := e.do(c, http.MethodGet, "/reports/sales?from=yesterday", nil); rec.Code != http.StatusUnprocessableEntity {
 		t.Errorf("bad date = %d, want 422", rec.Code)
