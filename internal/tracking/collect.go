@@ -64,6 +64,9 @@ type Collector struct {
 	log     *slog.Logger
 	now     func() time.Time
 	closing chan struct{}
+	// withdrawn remembers briefly which visitors' people withdrew
+	// analytics consent (withdrawn.go).
+	withdrawn withdrawnCache
 }
 
 // New starts the collector's writers; Close drains them.
@@ -253,6 +256,14 @@ func (c *Collector) collect(w http.ResponseWriter, r *http.Request) error {
 			return refuse(http.StatusBadRequest, pe.Msg)
 		}
 		return err
+	}
+	// A visitor whose person withdrew analytics consent on the ledger (the
+	// preference centre, staff, the API) or was erased: nothing is stored,
+	// and 410 tells the snippet to forget its identifiers, as if the
+	// person had withdrawn in the banner.
+	if b.VisitorID != "" && c.visitorWithdrawn(r.Context(), b.VisitorID, now) {
+		c.m.dropped.WithLabelValues("withdrawn").Add(float64(len(b.Events)))
+		return refuse(http.StatusGone, "consent withdrawn: events of this visitor are not stored; forget its identifiers")
 	}
 	var counts []crm.PageCountDelta
 	if len(b.Paths) > 0 {
