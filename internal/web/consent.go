@@ -22,12 +22,12 @@ type consentBlock struct {
 	CanWrite  bool
 	// Link is the preference link's state: when it was last used, when
 	// an older one was revoked; its URL only for CanWrite.
-	Link      *crm.PreferenceLink
-	Revoked   bool
-	Topics    []crm.ConsentTopic
-	Bases     []string
-	Form      *form
-	Saved     bool
+	Link    *crm.PreferenceLink
+	Revoked bool
+	Topics  []crm.ConsentTopic
+	Bases   []string
+	Form    *form
+	Saved   bool
 }
 
 func (s *server) consentSection(r *http.Request, id int64) (*consentBlock, error) {
