@@ -98,6 +98,14 @@ func TestPreferenceLinkRevocation(t *testing.T) {
 		if _, err := db.OpenPreferenceLink(ctx, token(l1.URL)); !errors.Is(err, crm.ErrLinkRevoked) {
 			t.Errorf("second link after the second revocation: %v", err)
 		}
+		// The next message's footer carries the link in effect.
+		sv := mustSurvey(t, db, crm.SurveyInput{Slug: ptr("nps-prefs"), Name: ptr("NPS"), Kind: ptr(crm.SurveyNPS)})
+		if _, err := db.SendSurvey(ctx, sv.ID, []int64{c.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, text := outboxMail(t, db, c.ID); !strings.Contains(text, l2.URL+"\n") || strings.Contains(text, l1.URL+"\n") {
+			t.Errorf("the next message's footer does not carry the new link %s:\n%s", l2.URL, text)
+		}
 
 		ro, _ := storetest.User(t, db, crm.RoleReadOnly, "ro@example.com")
 		if l, err := db.PreferenceLink(ro, c.ID); err != nil || l.URL != "" || l.Version != 2 {
