@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -17,8 +19,11 @@ import (
 // entry withdraws (or is a grant that has expired), and of a visitor whose
 // contact was erased, are not stored. The writer checks in the transaction
 // that stores a batch, so a withdrawal committed on any server stops every
-// later write at once; the collect endpoint asks VisitorWithdrawn (through
-// a one-second cache) only to tell the browser to forget its identifiers.
+// later write at once. The collect endpoint only tells the browser, so that
+// it forgets its identifiers: it asks VisitorWithdrawn, which answers from
+// the visitors this process's writer refused (no query for everyone else,
+// one to confirm a refused one), so the browser learns on its next batch
+// after a server refused one.
 
 // withdrawnVisitorsSQL selects, of the visitors listed by %[1]s, those
 // whose events must not be stored; $2 is now (for expired grants).
@@ -36,21 +41,72 @@ var (
 	withdrawnOne      = strings.ReplaceAll(withdrawnVisitorsSQL, "%[1]s", "$1") + " LIMIT 1"
 )
 
-// VisitorWithdrawn reports whether a visitor's events would be refused
-// (crm.TrackingSink): its contact withdrew analytics or was erased.
+// VisitorWithdrawn reports that a visitor's events are refused
+// (crm.TrackingSink) and the browser should be told: this process's writer
+// refused the visitor in the last refusedTTL, and the database still says
+// so. Any other visitor costs no query and is not withdrawn as far as the
+// endpoint knows; the writer's own check stays the guard.
 func (db *DB) VisitorWithdrawn(ctx context.Context, visitorID string) (bool, error) {
 	if _, err := crm.Authorize(ctx, crm.P(crm.ResEvents, crm.Write)); err != nil {
 		return false, err
 	}
+	if !db.refused.has(visitorID, time.Now()) {
+		return false, nil
+	}
 	var id string
 	err := db.readRow(ctx, withdrawnOne, visitorID, ms(db.Now())).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
+		db.refused.forget(visitorID) // granted again since
 		return false, nil
 	}
 	if err != nil {
 		return false, db.mapErr(err)
 	}
 	return true, nil
+}
+
+// refusedTTL is how long a refusal is remembered: longer than a browser
+// waits between batches, so its next one is answered 410.
+const refusedTTL = 10 * time.Minute
+
+// maxRefused bounds the memory of refusals.
+const maxRefused = 100_000
+
+// refusedVisitors remembers when the writer last refused each visitor.
+type refusedVisitors struct {
+	mu sync.Mutex
+	m  map[string]time.Time
+}
+
+func (r *refusedVisitors) add(ids map[string]bool, now time.Time) {
+	if len(ids) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil || len(r.m)+len(ids) > maxRefused {
+		r.m = map[string]time.Time{}
+	}
+	for id := range ids {
+		r.m[id] = now
+	}
+}
+
+func (r *refusedVisitors) has(id string, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	at, ok := r.m[id]
+	if ok && now.Sub(at) > refusedTTL {
+		delete(r.m, id)
+		return false
+	}
+	return ok
+}
+
+func (r *refusedVisitors) forget(id string) {
+	r.mu.Lock()
+	delete(r.m, id)
+	r.mu.Unlock()
 }
 
 // batchVisitors lists the distinct visitors of a batch's events.
@@ -104,12 +160,13 @@ func (tx *Tx) consentedEvents(ctx context.Context, events []*crm.Event) ([]*crm.
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	tx.db.refused.add(withdrawn, time.Now())
 	return withoutWithdrawn(events, withdrawn), nil
 }
 
 // consentedEventsPG is consentedEvents in the PostgreSQL writer's pgx
 // transaction.
-func consentedEventsPG(ctx context.Context, tx pgx.Tx, events []*crm.Event, now int64) ([]*crm.Event, error) {
+func (db *DB) consentedEventsPG(ctx context.Context, tx pgx.Tx, events []*crm.Event, now int64) ([]*crm.Event, error) {
 	ids := batchVisitors(events)
 	if len(ids) == 0 {
 		return events, nil
@@ -131,6 +188,7 @@ func consentedEventsPG(ctx context.Context, tx pgx.Tx, events []*crm.Event, now 
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	db.refused.add(withdrawn, time.Now())
 	return withoutWithdrawn(events, withdrawn), nil
 }
 

@@ -83,7 +83,7 @@ func (db *DB) writeEventsPG(ctx context.Context, b crm.EventBatch) error {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if b.Events, err = consentedEventsPG(ctx, tx, b.Events, ms(db.Now())); err != nil {
+		if b.Events, err = db.consentedEventsPG(ctx, tx, b.Events, ms(db.Now())); err != nil {
 			return err
 		}
 		upsert := func(head, tail string, n int, all [][]any) error {

@@ -3,9 +3,7 @@ package tracking
 import (
 	"fmt"
 	"net/http"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/ecrm/ecrm/internal/crm"
 	"github.com/ecrm/ecrm/internal/store"
@@ -13,18 +11,16 @@ import (
 )
 
 // TestCollectRefusesWithdrawnVisitor: a linked visitor's events are
-// stored until the person withdraws analytics on the ledger. What the
-// endpoint accepts in the second it still trusts its cache is refused by
-// the writer; after that second the endpoint answers 410 (with CORS, so
-// the snippet can read it) and queues nothing. Another visitor is not
-// affected, and an erased contact's visitor is refused at once.
+// stored until the person withdraws analytics on the ledger. The next
+// batch is still accepted (the endpoint asks nothing of the database for a
+// visitor its writer has not refused) but the writer refuses it; from then
+// on the endpoint answers 410 (with CORS, so the snippet can read it) and
+// queues nothing. Another visitor is not affected, an erased contact's
+// visitor is refused the same way, and a visitor whose person consents
+// again on the ledger is accepted again.
 func TestCollectRefusesWithdrawnVisitor(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		var mu sync.Mutex
-		clock := time.Now()
-		now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-		advance := func(d time.Duration) { mu.Lock(); clock = clock.Add(d); mu.Unlock() }
-		e := newEnv(t, db, Options{Now: now})
+		e := newEnv(t, db, Options{})
 		ctx := storetest.System()
 		c, err := db.CreateContact(ctx, crm.ContactInput{FirstName: ptr("Ada"), Email: ptr("ada@example.com")})
 		if err != nil {
@@ -50,10 +46,10 @@ func TestCollectRefusesWithdrawnVisitor(t *testing.T) {
 		if _, err := db.RecordConsent(ctx, crm.ConsentInput{ContactID: c.ID, Purpose: crm.PurposeAnalytics, Channel: crm.ChannelWeb, Status: crm.ConsentWithdrawn}); err != nil {
 			t.Fatal(err)
 		}
-		// Within the cache's second the endpoint may still accept; the
-		// writer refuses those events.
-		e.post(t, shopOrigin, e.site.PublicKey, body(visitor, "/cached"))
-		advance(withdrawnTTL)
+		if res := e.post(t, shopOrigin, e.site.PublicKey, body(visitor, "/refused")); res.StatusCode != 204 {
+			t.Errorf("the first batch after withdrawing: %d, want 204 (refused by the writer)", res.StatusCode)
+		}
+		e.drain(t)
 		res := e.post(t, shopOrigin, e.site.PublicKey, body(visitor, "/after"))
 		if res.StatusCode != http.StatusGone || res.Header.Get("Access-Control-Allow-Origin") != shopOrigin {
 			t.Errorf("after withdrawing: %d, ACAO %q; want 410 readable by the page", res.StatusCode, res.Header.Get("Access-Control-Allow-Origin"))
@@ -84,8 +80,24 @@ func TestCollectRefusesWithdrawnVisitor(t *testing.T) {
 		if err := db.DeleteContact(ctx, c2.ID); err != nil {
 			t.Fatal(err)
 		}
-		if res := e.post(t, shopOrigin, e.site.PublicKey, body(erased, "/x")); res.StatusCode != http.StatusGone {
+		e.post(t, shopOrigin, e.site.PublicKey, body(erased, "/x"))
+		e.drain(t)
+		if res := e.post(t, shopOrigin, e.site.PublicKey, body(erased, "/y")); res.StatusCode != http.StatusGone {
 			t.Errorf("an erased contact's visitor: %d, want 410", res.StatusCode)
+		}
+		if got := count(erased); got != 0 {
+			t.Errorf("the erased contact's visitor has %d events", got)
+		}
+		// Consenting again on the ledger: accepted and stored again.
+		if _, err := db.RecordConsent(ctx, crm.ConsentInput{ContactID: c.ID, Purpose: crm.PurposeAnalytics, Channel: crm.ChannelWeb, Status: crm.ConsentGranted}); err != nil {
+			t.Fatal(err)
+		}
+		if res := e.post(t, shopOrigin, e.site.PublicKey, body(visitor, "/again")); res.StatusCode != 204 {
+			t.Errorf("after consenting again: %d", res.StatusCode)
+		}
+		e.drain(t)
+		if got := count(visitor); got != 2 {
+			t.Errorf("after consenting again: %d events, want 2", got)
 		}
 	})
 }
