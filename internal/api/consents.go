@@ -16,6 +16,22 @@ func (s *server) consentRoutes(a huma.API) {
 	handle(s, a, op(get, "/consents", "list-consents", "A contact's consent ledger, newest first", consentsR), s.listConsents)
 	handle(s, a, op(post, "/consents", "record-consent", "Append a consent or withdrawal to a contact's ledger (recorded as given through this API key)", consentsW).status(201), s.recordConsent)
 	handle(s, a, op(get, "/contacts/{id}/consents", "contact-consents", "A contact's current consent per purpose and channel, derived from the ledger", consentsR), s.contactConsents)
+	handle(s, a, op(get, "/contacts/{id}/preference-link", "contact-preference-link",
+		"A contact's preference-centre link: when it was last used and when an older one was revoked (the link itself only for a key with consents:write)", consentsR), s.preferenceLink)
+	handle(s, a, op(post, "/contacts/{id}/preference-link/revoke", "revoke-preference-link",
+		"Revoke a contact's preference-centre link: every link sent so far answers 410 Gone, and the next message carries the new one returned here", consentsW), s.revokePreferenceLink)
+}
+
+type preferenceLinkOut struct{ Body *crm.PreferenceLink }
+
+func (s *server) preferenceLink(ctx context.Context, in *IDPath) (*preferenceLinkOut, error) {
+	l, err := s.svc.Links.PreferenceLink(ctx, in.ID)
+	return &preferenceLinkOut{l}, err
+}
+
+func (s *server) revokePreferenceLink(ctx context.Context, in *IDPath) (*preferenceLinkOut, error) {
+	l, err := s.svc.Links.RevokePreferenceLink(ctx, in.ID)
+	return &preferenceLinkOut{l}, err
 }
 
 type consentListInput struct {

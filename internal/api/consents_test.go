@@ -1,7 +1,9 @@
 package api
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/ecrm/ecrm/internal/crm"
@@ -21,11 +23,15 @@ func consentMatrix(t *testing.T, db *store.DB) ([]matrixRoute, func() any) {
 		{"GET", "/consents?contact_id=" + id, nil, ps(consentsR)},
 		{"POST", "/consents", map[string]any{"contact_id": c.ID, "purpose": "marketing", "channel": "email", "status": "granted"}, ps(consentsW)},
 		{"GET", "/contacts/" + id + "/consents", nil, ps(consentsR)},
+		{"GET", "/contacts/" + id + "/preference-link", nil, ps(consentsR)},
+		{"POST", "/contacts/" + id + "/preference-link/revoke", nil, ps(consentsW)},
 	}
 	return routes, func() any {
 		h, err := db.ConsentHistory(ctx, c.ID, 0)
 		must(t, err)
-		return h
+		l, err := db.PreferenceLink(ctx, c.ID)
+		must(t, err)
+		return []any{h, l}
 	}
 }
 
@@ -52,5 +58,35 @@ func TestConsentsAPI(t *testing.T) {
 			{name: "history", method: "GET", url: "/api/v1/consents?contact_id=" + id, key: key, wantStatus: 200, wantContains: []string{`"status":"withdrawn"`, `"status":"granted"`}},
 			{name: "history needs a contact", method: "GET", url: "/api/v1/consents", key: key, wantStatus: 422},
 		})
+	})
+}
+
+// TestPreferenceLinkAPI: a key with consents:read sees when the link was
+// last used but not the link; one with consents:write revokes it and gets
+// the new link; the old link then answers 410 on the public page.
+func TestPreferenceLinkAPI(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := storetest.System()
+		c, err := db.CreateContact(ctx, crm.ContactInput{FirstName: ptr("Leila"), Email: ptr("leila@example.com")})
+		must(t, err)
+		old, err := db.PreferencesURL(ctx, c.ID)
+		must(t, err)
+		_, tok, _ := strings.Cut(old, "/p/")
+		_, err = db.OpenPreferenceLink(ctx, tok)
+		must(t, err)
+		id := fmt.Sprint(c.ID)
+		read, write := e.key("consents:read"), e.key("consents:write")
+		e.run(t, []scenario{
+			{name: "read: dates, no link", method: "GET", url: "/api/v1/contacts/" + id + "/preference-link", key: read, wantStatus: 200,
+				wantContains: []string{`"version":0`, `"revoked_at":null`, `"last_used_at":"`}, wantAbsent: []string{"/p/"}},
+			{name: "read cannot revoke", method: "POST", url: "/api/v1/contacts/" + id + "/preference-link/revoke", key: read, wantStatus: 403},
+			{name: "revoke", method: "POST", url: "/api/v1/contacts/" + id + "/preference-link/revoke", key: write, wantStatus: 200,
+				wantContains: []string{`"version":1`, `"last_used_at":null`, `"url":"http`}, wantAbsent: []string{old}},
+			{name: "unknown contact", method: "POST", url: "/api/v1/contacts/" + fmt.Sprint(c.ID+999) + "/preference-link/revoke", key: write, wantStatus: 404},
+		})
+		if _, err := db.OpenPreferenceLink(ctx, tok); !errors.Is(err, crm.ErrLinkRevoked) {
+			t.Errorf("the old link after the API revoked it: %v", err)
+		}
 	})
 }

@@ -56,8 +56,9 @@ type LinkService interface {
 	// DefaultPublicURL when unset.
 	PublicURL(ctx context.Context) string
 	// PreferencesURL is a contact's preference-centre link (/p/{token}),
-	// for the footer of every message to them.
+	// for the footer of every message to them: the newest, once revoked.
 	PreferencesURL(ctx context.Context, contactID int64) (string, error)
+	PreferenceLinkService
 }
 
 // DefaultPublicURL is where links point before an admin sets the public URL.
@@ -66,6 +67,6 @@ const DefaultPublicURL = "http://localhost:8080"
 // Token purposes: a token made for one never opens another.
 const (
 	TokenOptIn       = "optin"       // subject: form submission id
-	TokenPreferences = "preferences" // subject: contact id
+	TokenPreferences = "preferences" // subject: contact id, then ":version" once revoked
 	TokenSurvey      = "survey"      // subject: "surveyID:contactID"
 )

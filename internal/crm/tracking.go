@@ -250,4 +250,10 @@ type PageCountDelta struct {
 type TrackingSink interface {
 	SiteByKey(ctx context.Context, key string) (*TrackedSite, error)
 	WriteEvents(ctx context.Context, b EventBatch) error
+	// VisitorWithdrawn reports that a visitor's events are refused (its
+	// contact withdrew analytics consent on the ledger, or was erased) and
+	// that the browser should be told to forget its identifiers. It may
+	// learn of a withdrawal only once WriteEvents refused the visitor:
+	// WriteEvents is the guard, this answer is the courtesy.
+	VisitorWithdrawn(ctx context.Context, visitorID string) (bool, error)
 }

@@ -43,7 +43,10 @@ type DB struct {
 	txb    txBatcher
 	signer signerCache
 	sites  siteCache
-	mailer mailerSlot // the SMTP sender of test messages (mail_settings.go)
+	// refused are the visitors this process's event writer refused lately
+	// (tracking_consent.go).
+	refused refusedVisitors
+	mailer  mailerSlot // the SMTP sender of test messages (mail_settings.go)
 }
 
 // Engine names the database engine: "sqlite" or "postgres".

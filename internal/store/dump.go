@@ -168,7 +168,7 @@ func (db *DB) dumpRows(ctx context.Context, q *sql.Tx, t DumpTable, yield func([
 		order = "key"
 	case "stock_levels":
 		order = "product_id, location"
-	case "customer_facts":
+	case "customer_facts", "preference_links":
 		order = "contact_id"
 	case "contact_external_ids":
 		order = "source, external_id"

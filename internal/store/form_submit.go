@@ -327,7 +327,7 @@ func (tx *Tx) optInMail(ctx context.Context, f *crm.Form, s *crm.FormSubmission,
 		// The confirmation page speaks the language the form was filled in.
 		link += "?lang=" + lang
 	}
-	prefs, err := tx.db.PreferencesURL(ctx, c.ID)
+	prefs, err := tx.db.preferencesURL(ctx, tx, c.ID)
 	if err != nil {
 		return err
 	}

@@ -6,10 +6,8 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
-	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/ecrm/ecrm/internal/crm"
 
@@ -85,15 +83,4 @@ func (db *DB) PublicURL(ctx context.Context) string {
 		return crm.DefaultPublicURL
 	}
 	return strings.TrimRight(v, "/")
-}
-
-// PreferencesURL is the person's preference-centre link, for the footer
-// of every message to a contact. Safe inside a write transaction: the
-// signer is loaded when the store opens.
-func (db *DB) PreferencesURL(ctx context.Context, contactID int64) (string, error) {
-	s, err := db.Signer(ctx)
-	if err != nil {
-		return "", err
-	}
-	return db.PublicURL(ctx) + "/p/" + s.Token(crm.TokenPreferences, strconv.FormatInt(contactID, 10), time.Time{}), nil
 }

@@ -7,7 +7,6 @@ import (
 	"html"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -200,7 +199,11 @@ func (tx *Tx) inviteToSurvey(ctx context.Context, a *crm.Actor, m *surveyMailer,
 	}
 	until := l.T("surveys.mail.until", l.Date(exp))
 	// The footer of every message to a contact: their preference centre.
-	prefs := m.base + "/p/" + m.signer.Token(crm.TokenPreferences, strconv.FormatInt(c.ID, 10), time.Time{})
+	pl, err := readPrefsLink(ctx, tx, c.ID)
+	if err != nil {
+		return err
+	}
+	prefs := m.base + "/p/" + m.signer.Token(crm.TokenPreferences, prefsSubject(c.ID, pl.version), time.Time{})
 	prefsText := l.T("surveys.mail.preferences")
 	text := greeting + "\n\n" + intro + "\n\n" + link + "\n\n" + until + "\n\n-- \n" + prefsText + " " + prefs + "\n"
 	htm := `<p>` + html.EscapeString(greeting) + `</p><p>` + strings.ReplaceAll(html.EscapeString(intro), "\n", "<br>") +

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"slices"
 	"time"
 
@@ -163,15 +164,17 @@ func (db *DB) LinkVisitor(ctx context.Context, visitorID string, contactID int64
 
 func (tx *Tx) linkVisitor(ctx context.Context, visitorID string, contactID int64, source string) error {
 	now := ms(tx.now)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO visitors (id, contact_id, first_seen, last_seen, linked_at, link_source) VALUES ($1, $2, $3, $3, $3, $4)
-		ON CONFLICT (id) DO UPDATE SET contact_id = excluded.contact_id, linked_at = excluded.linked_at, link_source = excluded.link_source`,
-		visitorID, contactID, now, source); err != nil {
+	var firstSeen int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO visitors (id, contact_id, first_seen, last_seen, linked_at, link_source) VALUES ($1, $2, $3, $3, $3, $4)
+		ON CONFLICT (id) DO UPDATE SET contact_id = excluded.contact_id, linked_at = excluded.linked_at, link_source = excluded.link_source
+		RETURNING first_seen`,
+		visitorID, contactID, now, source).Scan(&firstSeen); err != nil {
 		return err
 	}
 	if err := tx.audit(ctx, "link_visitor", "contact", contactID, nil, map[string]string{"visitor_id": visitorID, "source": source}); err != nil {
 		return err
 	}
-	return tx.bannerConsent(ctx, visitorID, contactID)
+	return tx.bannerConsent(ctx, visitorID, contactID, fromMS(firstSeen))
 }
 
 // bannerWording is what the snippet's banner asks before it makes a
@@ -180,12 +183,26 @@ const bannerWording = "Accepted analytics in the website's cookie banner (ecrm s
 
 // bannerConsent puts the analytics consent a visitor gave in the banner on
 // the contact's ledger once the visitor is known: the snippet makes a
-// visitor id only after that consent, so a linked visitor is proof of it.
-// A contact whose analytics state is already granted gets no new entry.
-func (tx *Tx) bannerConsent(ctx context.Context, visitorID string, contactID int64) error {
-	ok, err := tx.consentGranted(ctx, contactID, crm.PurposeAnalytics, crm.ChannelWeb)
-	if err != nil || ok {
+// visitor id only after that consent, so a linked visitor is proof of it,
+// given no later than the visitor was first seen. The newer word wins: a
+// contact whose analytics state is granted gets no new entry, and neither
+// does one whose newest entry (a withdrawal in the preference centre, say)
+// is as recent as the visitor or more — a browser that consented before
+// the person withdrew does not consent again by being linked. A browser
+// told of the withdrawal forgets its id; consenting in the banner anew
+// makes a new visitor, first seen after the withdrawal, and linking that
+// one records a fresh grant.
+func (tx *Tx) bannerConsent(ctx context.Context, visitorID string, contactID int64, firstSeen time.Time) error {
+	latest, err := scanConsent(tx.QueryRowContext(ctx, `SELECT `+consentCols+` FROM consents WHERE contact_id = $1 AND purpose = $2 AND channel = $3 ORDER BY at DESC, id DESC LIMIT 1`,
+		contactID, crm.PurposeAnalytics, crm.ChannelWeb))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		latest = nil
+	case err != nil:
 		return err
+	}
+	if latest.Current(tx.now) || latest != nil && !latest.At.Before(firstSeen) {
+		return nil
 	}
 	ref := visitorID
 	if len(ref) > 8 {

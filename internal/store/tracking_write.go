@@ -16,7 +16,9 @@ import (
 // WriteEvents stores one batch from the collect endpoint's queue in one
 // transaction: visitors upserted (first and last seen), events in
 // multi-row inserts, cookieless counts added up. Events of a site deleted
-// since they were accepted are dropped rather than failing the batch.
+// since they were accepted are dropped rather than failing the batch, and
+// so are those of a visitor whose person withdrew analytics consent or was
+// erased (tracking_consent.go), checked in this same transaction.
 func (db *DB) WriteEvents(ctx context.Context, b crm.EventBatch) error {
 	if _, err := crm.Authorize(ctx, crm.P(crm.ResEvents, crm.Write)); err != nil {
 		return err
@@ -30,6 +32,9 @@ func (db *DB) WriteEvents(ctx context.Context, b crm.EventBatch) error {
 	return db.inTx(ctx, func(tx *Tx) error {
 		live, err := tx.liveSites(ctx, b)
 		if err != nil {
+			return err
+		}
+		if b.Events, err = tx.consentedEvents(ctx, b.Events); err != nil {
 			return err
 		}
 		if err := tx.multiInsert(ctx, visitorsInsert, visitorsUpsert, 4, visitorRows(b.Events, live)); err != nil {
@@ -76,6 +81,9 @@ func (db *DB) writeEventsPG(ctx context.Context, b crm.EventBatch) error {
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
+			return err
+		}
+		if b.Events, err = db.consentedEventsPG(ctx, tx, b.Events, ms(db.Now())); err != nil {
 			return err
 		}
 		upsert := func(head, tail string, n int, all [][]any) error {

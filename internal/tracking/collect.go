@@ -254,6 +254,14 @@ func (c *Collector) collect(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
+	// A visitor whose person withdrew analytics consent on the ledger (the
+	// preference centre, staff, the API) or was erased: nothing is stored
+	// (the writer refuses it in any case), and 410 tells the snippet to
+	// forget its identifiers, as if the person had withdrawn in the banner.
+	if b.VisitorID != "" && c.visitorWithdrawn(r.Context(), b.VisitorID) {
+		c.m.dropped.WithLabelValues("withdrawn").Add(float64(len(b.Events)))
+		return refuse(http.StatusGone, "consent withdrawn: events of this visitor are not stored; forget its identifiers")
+	}
 	var counts []crm.PageCountDelta
 	if len(b.Paths) > 0 {
 		day := now.UnixMilli() / 86_400_000
@@ -272,6 +280,18 @@ func (c *Collector) collect(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// visitorWithdrawn asks the store, which answers from what its writer
+// refused (no query for other visitors). A failed lookup counts as not
+// withdrawn: the writer's own check still holds.
+func (c *Collector) visitorWithdrawn(ctx context.Context, visitor string) bool {
+	w, err := c.sink.VisitorWithdrawn(crm.WithActor(ctx, crm.SystemActor), visitor)
+	if err != nil {
+		c.log.Warn("tracking: consent lookup failed", "err", err)
+		return false
+	}
+	return w
 }
 
 // IdentifySignature is what a shop's server computes for a browser

@@ -339,6 +339,8 @@ func (b *blockingSink) WriteEvents(ctx context.Context, batch crm.EventBatch) er
 	return nil
 }
 
+func (*blockingSink) VisitorWithdrawn(context.Context, string) (bool, error) { return false, nil }
+
 // TestCollectQueueFull: when the writer falls behind, a request that does
 // not fit the bounded queue is refused with 503 and Retry-After, counted
 // in the metrics; Close drains what was accepted.

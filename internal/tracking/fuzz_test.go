@@ -24,6 +24,8 @@ func (n nullSink) SiteByKey(ctx context.Context, key string) (*crm.TrackedSite, 
 
 func (nullSink) WriteEvents(ctx context.Context, b crm.EventBatch) error { return nil }
 
+func (nullSink) VisitorWithdrawn(context.Context, string) (bool, error) { return false, nil }
+
 var fuzzSeeds = []string{
 	`{"e":[{"n":"pageview","u":"/"}]}`,
 	`{"v":"0123456789abcdef0123456789abcdef","s":"0123456789abcdef","e":[{"n":"product_view","u":"https://shop.example/p?utm_source=x","t":"T","r":"https://r.example/","a":5,"sku":"K","pn":"Kettle","val":1.5,"cur":"JPY","p":{"a":"b","c":1,"d":true,"e":null}}]}`,

@@ -22,7 +22,7 @@ func newMetrics() *metrics {
 		counted:  prometheus.NewCounter(prometheus.CounterOpts{Name: "ecrm_collect_pageviews_counted_total", Help: "Cookieless (pre-consent) page views accepted into the queue."}),
 		written:  prometheus.NewCounter(prometheus.CounterOpts{Name: "ecrm_collect_events_written_total", Help: "Consented events committed to the database."}),
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ecrm_collect_dropped_total",
-			Help: "Events refused or lost, by reason: queue_full, rate_limited, invalid, origin, unknown_site, write_failed."}, []string{"reason"}),
+			Help: "Events refused or lost, by reason: queue_full, rate_limited, invalid, origin, unknown_site, withdrawn, write_failed."}, []string{"reason"}),
 		writeErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "ecrm_collect_write_errors_total", Help: "Failed batch writes (each is retried)."}),
 		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "ecrm_collect_batch_size", Help: "Events and counts per group commit.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 13)}),

@@ -17,8 +17,8 @@ function wipe(){del(VK);del(SK);d.cookie.split(";").forEach(function(c){var k=c.
 function send(){clearTimeout(T);T=0;while(Q.length||I){var id=ids(),e=Q.splice(0,25),b={e:e};if(id){b.v=id[0];b.s=id[1];if(I)b.id=I}I=null;
 b.e=e.map(function(x){var y={},k;for(k in x)if(k!="c"&&k!="z")y[k]=x[k];if(x.c)y.a=Math.min(864e5,Date.now()-x.c);return y});if(!e.length&&!b.id)return;
 var u=B+"/t/collect?k="+encodeURIComponent(K),s=JSON.stringify(b);
-/* A busy or rate-limited server (503, 429) gets the events once more a few seconds later. */
-try{fetch(u,{method:"POST",body:s,keepalive:true,credentials:"omit",mode:"cors"}).then(function(r){if(r.status==503||r.status==429){e=e.filter(function(x){return !x.z&&(x.z=1)});if(e.length)setTimeout(function(){Q=e.concat(Q);send()},3e3)}})["catch"](function(){})}catch(x){N.sendBeacon&&N.sendBeacon(u,s)}}}
+/* A busy or rate-limited server (503, 429) gets the events once more a few seconds later. 410: the person withdrew analytics consent (preference centre, staff) or was erased: forget the identifiers and stop, as after a withdrawal in the banner. */
+try{fetch(u,{method:"POST",body:s,keepalive:true,credentials:"omit",mode:"cors"}).then(function(r){if(r.status==410){C={a:false,m:!!(C&&C.m),t:Date.now()};put(CK,C);wipe();Q=[]}if(r.status==503||r.status==429){e=e.filter(function(x){return !x.z&&(x.z=1)});if(e.length)setTimeout(function(){Q=e.concat(Q);send()},3e3)}})["catch"](function(){})}catch(x){N.sendBeacon&&N.sendBeacon(u,s)}}}
 function q(x){Q.push(x);if(Q.length>=10)send();else if(!T)T=setTimeout(send,1e3)}
 var last=null,ref=d.referrer;
 function page(){var h=location.href;if(h==last)return;if(ok())q({n:"pageview",u:h,t:d.title,r:last||ref,c:Date.now()});else q({n:"pageview",u:location.pathname});last=h}

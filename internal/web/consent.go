@@ -20,11 +20,14 @@ type consentBlock struct {
 	States    []crm.ConsentState
 	History   []*crm.Consent
 	CanWrite  bool
-	PrefURL   string
-	Topics    []crm.ConsentTopic
-	Bases     []string
-	Form      *form
-	Saved     bool
+	// Link is the preference link's state: when it was last used, when
+	// an older one was revoked; its URL only for CanWrite.
+	Link    *crm.PreferenceLink
+	Revoked bool
+	Topics  []crm.ConsentTopic
+	Bases   []string
+	Form    *form
+	Saved   bool
 }
 
 func (s *server) consentSection(r *http.Request, id int64) (*consentBlock, error) {
@@ -41,12 +44,11 @@ func (s *server) consentSection(r *http.Request, id int64) (*consentBlock, error
 	if b.States, err = s.svc.Consents.ConsentStates(ctx, id); err != nil {
 		return nil, err
 	}
-	if b.CanWrite {
-		// Whoever may record consents may hand the person their own
-		// preference link; the link itself changes nothing until used.
-		if b.PrefURL, err = s.svc.Links.PreferencesURL(ctx, id); err != nil {
-			return nil, err
-		}
+	// Whoever may record consents may hand the person their own
+	// preference link (the store leaves the URL out for anyone else); the
+	// link itself changes nothing until used.
+	if b.Link, err = s.svc.Links.PreferenceLink(ctx, id); err != nil {
+		return nil, err
 	}
 	return b, nil
 }
@@ -67,6 +69,7 @@ func (s *server) contactConsents(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	b.Saved = r.URL.Query().Get("saved") != ""
+	b.Revoked = r.URL.Query().Get("revoked") != ""
 	if isHTMX(r) {
 		s.renderFragment(w, r, http.StatusOK, "consents", "consents", b)
 		return nil
@@ -109,6 +112,30 @@ func (s *server) contactConsentRecord(w http.ResponseWriter, r *http.Request) er
 		return err
 	}
 	b.Saved = true
+	s.renderFragment(w, r, http.StatusOK, "consents", "consents", b)
+	return nil
+}
+
+// contactPrefsRevoke revokes the person's preference link: every link
+// sent so far answers "no longer valid", the next message carries the
+// new one, which the section then shows.
+func (s *server) contactPrefsRevoke(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.svc.Links.RevokePreferenceLink(r.Context(), id); err != nil {
+		return err
+	}
+	if !isHTMX(r) {
+		http.Redirect(w, r, "/contacts/"+strconv.FormatInt(id, 10)+"/consents?revoked=1", http.StatusSeeOther)
+		return nil
+	}
+	b, err := s.consentSection(r, id)
+	if err != nil {
+		return err
+	}
+	b.Revoked = true
 	s.renderFragment(w, r, http.StatusOK, "consents", "consents", b)
 	return nil
 }

@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/ecrm/ecrm/internal/crm"
+	"github.com/ecrm/ecrm/internal/store"
 	"github.com/ecrm/ecrm/internal/store/storetest"
 )
 
@@ -31,11 +34,21 @@ func consentPageCases(t *testing.T, e *env, fx fixture) []pageCase {
 		Source: crm.SourceForm, SourceRef: "newsletter", Wording: "News by email", WordingVersion: "2", IP: "203.0.113.5"}); err != nil {
 		t.Fatal(err)
 	}
+	// A second contact whose first link was revoked: the 410 page.
+	other, err := e.svc.Contacts.CreateContact(sys(), crm.ContactInput{FirstName: ptr("Revoked")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked := prefsPath(t, e, other.ID)
+	if _, err := e.svc.Links.RevokePreferenceLink(sys(), other.ID); err != nil {
+		t.Fatal(err)
+	}
 	return []pageCase{
 		{"contact", "/contacts/{contact}", "div#consents[hx-get='/contacts/{contact}/consents']", 200},
 		{"consents", "/contacts/{contact}/consents", "section.consents details table tbody tr", 200},
 		{"preferences", prefsPath(t, e, fx.contact), "form input[type=checkbox][name='marketing/email'][checked]", 200},
 		{"preferences_invalid", "/p/not-a-token", "article h1", 404},
+		{"preferences_revoked", revoked, "article h1", 410},
 	}
 }
 
@@ -125,6 +138,85 @@ func TestPreferenceCentre(t *testing.T) {
 	if rec := e.do(nil, http.MethodGet, path, nil); rec.Code != 404 {
 		t.Errorf("erased contact's link = %d, want 404", rec.Code)
 	}
+}
+
+// TestPreferenceLinkRevoke: the contact's consent section shows when the
+// link was last used; a sales user revokes it there (htmx and plain
+// form); the old link then answers 410 with the "no longer valid" page in
+// the reader's language, and refuses a save; the link the section shows
+// now works; read-only staff see the dates but neither the link nor the
+// button, and their POST is refused. On both engines.
+func TestPreferenceLinkRevoke(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		c, err := e.svc.Contacts.CreateContact(sys(), crm.ContactInput{FirstName: ptr("Sara"), Email: ptr("sara@example.com")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sales := e.session(crm.RoleSales)
+		base := "/contacts/" + itoa(c.ID)
+		section := func(cl *client) *goquery.Document {
+			t.Helper()
+			rec := e.do(cl, http.MethodGet, base+"/consents", nil, "HX-Request", "true")
+			if rec.Code != 200 {
+				t.Fatalf("section = %d", rec.Code)
+			}
+			return doc(t, rec)
+		}
+		shown := func(d *goquery.Document) string {
+			v, _ := d.Find("#pref-link input[readonly]").Attr("value")
+			_, p, _ := strings.Cut(v, "/p/")
+			return "/p/" + p
+		}
+		d := section(sales)
+		old := shown(d)
+		if old != prefsPath(t, e, c.ID) || !strings.Contains(d.Find(".pref-link-used").Text(), "not been used") {
+			t.Fatalf("section before use: link %q, %q", old, d.Find(".pref-link-used").Text())
+		}
+		if rec := e.do(nil, http.MethodGet, old, nil); rec.Code != 200 {
+			t.Fatalf("the person opens the link: %d", rec.Code)
+		}
+		if txt := section(sales).Find(".pref-link-used").Text(); !strings.Contains(txt, "Link last used") {
+			t.Errorf("last use not shown: %q", txt)
+		}
+		rec := e.do(sales, http.MethodPost, base+"/preference-link/revoke", nil, "HX-Request", "true")
+		if rec.Code != 200 || doc(t, rec).Find("#pref-link p.notice").Length() != 1 {
+			t.Fatalf("revoke = %d\n%s", rec.Code, rec.Body)
+		}
+		fresh := shown(doc(t, rec))
+		if fresh == old || fresh == "/p/" {
+			t.Fatalf("the section shows no new link: %q", fresh)
+		}
+		for lang, want := range map[string]string{"en": "no longer valid", "fa": "دیگر معتبر نیست", "ja": "もう有効ではありません"} {
+			rec := e.do(nil, http.MethodGet, old, nil, "Accept-Language", lang)
+			if rec.Code != http.StatusGone || !strings.Contains(doc(t, rec).Find("article h1").Text(), want) || rec.Header().Get("Referrer-Policy") != "no-referrer" {
+				t.Errorf("old link in %s = %d %q", lang, rec.Code, doc(t, rec).Find("article h1").Text())
+			}
+		}
+		before := len(ledger(t, e, c.ID))
+		if rec := e.do(nil, http.MethodPost, old, url.Values{"leave": {"1"}}); rec.Code != http.StatusGone || len(ledger(t, e, c.ID)) != before {
+			t.Errorf("saving through the old link = %d, ledger %d → %d", rec.Code, before, len(ledger(t, e, c.ID)))
+		}
+		if rec := e.do(nil, http.MethodGet, fresh, nil); rec.Code != 200 {
+			t.Errorf("new link = %d", rec.Code)
+		}
+		// Without htmx: a redirect back to the section, which confirms.
+		rec = e.do(sales, http.MethodPost, base+"/preference-link/revoke", url.Values{})
+		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != base+"/consents?revoked=1" {
+			t.Errorf("plain revoke = %d %q", rec.Code, rec.Header().Get("Location"))
+		}
+		if rec := e.do(nil, http.MethodGet, fresh, nil); rec.Code != http.StatusGone {
+			t.Errorf("second link after the second revocation = %d", rec.Code)
+		}
+		ro := e.session(crm.RoleReadOnly)
+		d = section(ro)
+		if d.Find("#pref-link form").Length() != 0 || d.Find("#pref-link input").Length() != 0 || !strings.Contains(d.Find(".pref-link-used").Text(), "revoked") {
+			t.Errorf("read-only section: %s", d.Find("#pref-link").Text())
+		}
+		if rec := e.do(ro, http.MethodPost, base+"/preference-link/revoke", nil); rec.Code != http.StatusForbidden {
+			t.Errorf("read-only revoke = %d, want 403", rec.Code)
+		}
+	})
 }
 
 func ledger(t *testing.T, e *env, id int64) []*crm.Consent {

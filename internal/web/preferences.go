@@ -1,17 +1,19 @@
 package web
 
 import (
+	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/ecrm/ecrm/internal/crm"
 )
 
 // The preference centre (/p/{token}) lets a person change each consent
 // topic, or leave everything in one click, from a signed link and without
-// an account. The token names the contact and never expires: it is the
-// link in the footer of every message, and an unsubscribe link that stops
-// working is a complaint to the regulator waiting to happen.
+// an account. The token names the contact and never expires by itself: it
+// is the link in the footer of every message, and an unsubscribe link that
+// stops working is a complaint to the regulator waiting to happen. Staff
+// can revoke it (a forwarded message); the old link then says it is no
+// longer valid (410) and the next message carries the new one.
 
 // prefsWording is the text the page shows for each topic, in the reader's
 // language; its version goes into every ledger entry the page writes, so
@@ -27,21 +29,14 @@ type prefsPage struct {
 	LeftAll bool
 }
 
-// prefsContact resolves the token to a contact; any failure is the same
-// "invalid link" page, so a forged token learns nothing.
+// prefsContact resolves the token to a contact and records that the link
+// was used; any failure is the same "invalid link" page, so a forged token
+// learns nothing, except a genuine link that staff revoked, which says so.
 func (s *server) prefsContact(r *http.Request) (*crm.Contact, error) {
 	ctx := crm.WithActor(r.Context(), crm.SystemActor)
-	signer, err := s.svc.Links.Signer(ctx)
+	id, err := s.svc.Links.OpenPreferenceLink(ctx, r.PathValue("token"))
 	if err != nil {
 		return nil, err
-	}
-	sub, err := signer.Verify(crm.TokenPreferences, r.PathValue("token"), s.now())
-	if err != nil {
-		return nil, crm.Errorf(crm.ENOTFOUND, "invalid link")
-	}
-	id, err := strconv.ParseInt(sub, 10, 64)
-	if err != nil {
-		return nil, crm.Errorf(crm.ENOTFOUND, "invalid link")
 	}
 	c, err := s.svc.Contacts.FindContactByID(ctx, id)
 	if crm.ErrorCode(err) == crm.ENOTFOUND {
@@ -78,6 +73,12 @@ func (s *server) prefsInvalid(w http.ResponseWriter, r *http.Request, err error)
 		return err
 	}
 	v := s.newView(r, "")
+	w.Header().Set("Referrer-Policy", "no-referrer") // the token is in the URL
+	if errors.Is(err, crm.ErrLinkRevoked) {
+		v.Title = v.L.T("prefs.revoked_title")
+		s.render(w, r, http.StatusGone, "preferences_revoked", v)
+		return nil
+	}
 	v.Title = v.L.T("prefs.invalid_title")
 	s.render(w, r, http.StatusNotFound, "preferences_invalid", v)
 	return nil

@@ -76,6 +76,7 @@ func (s *server) routeTable() []route {
 		// The consent ledger of a contact (consent.go).
 		auth("GET /contacts/{id}/consents", s.contactConsents, p(crm.ResContacts, R), p(crm.ResConsents, R)),
 		auth("POST /contacts/{id}/consents", s.contactConsentRecord, p(crm.ResContacts, R), p(crm.ResConsents, W)),
+		auth("POST /contacts/{id}/preference-link/revoke", s.contactPrefsRevoke, p(crm.ResContacts, R), p(crm.ResConsents, W)),
 
 		auth("GET /companies", s.companyList, p(crm.ResCompanies, R)),
 		auth("GET /companies/count", s.companyCount, p(crm.ResCompanies, R)),
