@@ -235,6 +235,17 @@ type TrackedSite struct {
 type EventBatch struct {
 	Events []*Event
 	Counts []PageCountDelta
+	// Spool, when set, names the spool records the batch came from; the
+	// store records the range in the same transaction, so a replay after
+	// a crash knows the batch is already in and does not add it twice.
+	Spool *SpoolRange
+}
+
+// SpoolRange is a run of consecutive records of one collect spool (a
+// process's append-only file of accepted events): records First..Last.
+type SpoolRange struct {
+	Spool       string
+	First, Last int64
 }
 
 // PageCountDelta adds N views to one site × day × path.
@@ -250,4 +261,14 @@ type PageCountDelta struct {
 type TrackingSink interface {
 	SiteByKey(ctx context.Context, key string) (*TrackedSite, error)
 	WriteEvents(ctx context.Context, b EventBatch) error
+}
+
+// SpoolLedger is the store's record of which spool ranges are committed,
+// read when a spool is replayed and trimmed as its files are deleted.
+type SpoolLedger interface {
+	// SpoolRanges lists the committed ranges of a spool, by First.
+	SpoolRanges(ctx context.Context, spool string) ([]SpoolRange, error)
+	// ForgetSpoolRanges deletes the ranges ending before record below:
+	// their records are in no file any more, so no replay will ask.
+	ForgetSpoolRanges(ctx context.Context, spool string, below int64) error
 }

@@ -1,0 +1,450 @@
+package tracking
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ecrm/ecrm/internal/crm"
+)
+
+// spool makes an accepted request durable before it is answered: the
+// handler appends the request's record and waits until the file is
+// fsync'd — one fsync for every request that arrived meanwhile (a group
+// commit of its own, so a busy endpoint pays few) — and only then is the
+// record handed to the queue and the 204 sent. The database writer
+// records each batch's range of record numbers in the batch's own
+// transaction; at start, records the database does not have are written
+// again, so a crash loses no acknowledged event and stores none twice.
+//
+// One spool belongs to one process (a lock file says so): several servers
+// each have their own directory. Segments are deleted once every record
+// in them is committed; the database's ranges go with them.
+type spool struct {
+	dir    string
+	id     string // names the spool in the database's ranges
+	lock   *os.File
+	log    *slog.Logger
+	m      *metrics
+	q      *queue
+	ledger crm.SpoolLedger
+
+	segBytes int64         // a segment this large is closed for a new one
+	segAge   time.Duration // and one this old, so an idle spool does not keep ranges forever
+
+	mu     sync.Mutex
+	buf    []byte // records not yet written, in seq order
+	items  []item // their queue items
+	next   int64  // the next record's number
+	gen    *generation
+	closed bool
+	kick   chan struct{}
+	done   chan struct{} // closed when the syncer has stopped
+
+	// The syncer's alone.
+	f       *os.File
+	fsize   int64
+	fopened time.Time
+	broken  bool // the last write failed: start a new segment
+	spare   []byte
+
+	// Segments and what is committed, under segMu.
+	segMu  sync.Mutex
+	segs   []segment       // oldest first; the last is the one being written
+	doneTo int64           // every record up to here is committed (or given up)
+	ahead  map[int64]int64 // ranges done beyond doneTo: first → last
+}
+
+// generation is one write + fsync; its requests wait for done.
+type generation struct {
+	done chan struct{}
+	err  error
+}
+
+type segment struct {
+	first, last int64 // last is known once a newer segment is started
+	path        string
+}
+
+func segmentName(first int64) string { return fmt.Sprintf("%020d.seg", first) }
+
+var errSpoolClosed = errors.New("spool: closed")
+
+// openSpool locks dir (creating it), reads what an earlier process left
+// there and returns the records the database has not committed, for
+// replay. Writing starts in a new segment; the old ones are deleted
+// by replayed once their records are in.
+func openSpool(ctx context.Context, dir string, ledger crm.SpoolLedger, log *slog.Logger, m *metrics) (s *spool, pending []record, old []string, err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, nil, nil, fmt.Errorf("collect spool: %w", err)
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer func() {
+		if err != nil {
+			lock.Close()
+		}
+	}()
+	id, err := spoolID(dir)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	s = &spool{dir: dir, id: id, lock: lock, log: log, m: m, ledger: ledger,
+		segBytes: 8 << 20, segAge: 30 * time.Second, kick: make(chan struct{}, 1), done: make(chan struct{}),
+		gen: &generation{done: make(chan struct{})}, ahead: map[int64]int64{}}
+
+	names, err := filepath.Glob(filepath.Join(dir, "*.seg"))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	slices.Sort(names) // zero-padded first record numbers: name order is record order
+	var last int64
+	var recs []record
+	for _, path := range names {
+		if first, err := strconv.ParseInt(strings.TrimSuffix(filepath.Base(path), ".seg"), 10, 64); err == nil {
+			last = max(last, first-1)
+		}
+		rs, bad, err := readSegment(path)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("collect spool: read %s: %w", path, err)
+		}
+		if bad > 0 {
+			// Only a record nobody was answered for can be cut short.
+			log.Warn("collect spool: a segment ends in a torn or damaged record; the rest of it was never acknowledged", "segment", path, "bytes", bad)
+		}
+		for _, r := range rs {
+			last = max(last, r.seq)
+		}
+		recs = append(recs, rs...)
+	}
+	ranges, err := ledger.SpoolRanges(ctx, id)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("collect spool: read committed ranges: %w", err)
+	}
+	for _, r := range ranges {
+		last = max(last, r.Last)
+	}
+	committed := mergeRanges(ranges)
+	for _, r := range recs {
+		if !committed.has(r.seq) {
+			pending = append(pending, r)
+		}
+	}
+	// Numbers keep growing past anything a file or the database has seen,
+	// so no new record is mistaken for a committed one.
+	s.next = last + 1
+	s.doneTo = last
+	if err := s.startSegment(s.next); err != nil {
+		return nil, nil, nil, err
+	}
+	// An empty segment left by the last process may carry the new one's
+	// name; it was just started afresh and is not old.
+	old = slices.DeleteFunc(names, func(p string) bool { return p == s.segs[0].path })
+	return s, pending, old, nil
+}
+
+// spoolID reads the spool's name, creating it on first use.
+func spoolID(dir string) (string, error) {
+	path := filepath.Join(dir, "id")
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) > 0 {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("collect spool: %w", err)
+	}
+	raw := make([]byte, 12)
+	rand.Read(raw)
+	id := hex.EncodeToString(raw)
+	if err := writeFileSync(path, []byte(id+"\n")); err != nil {
+		return "", fmt.Errorf("collect spool: %w", err)
+	}
+	return id, syncDir(dir)
+}
+
+func writeFileSync(path string, b []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+// syncDir makes a file's creation or removal in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) {
+		return err
+	}
+	return nil
+}
+
+// startSegment closes the current segment (already synced) and starts
+// the one whose first record will be first.
+func (s *spool) startSegment(first int64) error {
+	path := filepath.Join(s.dir, segmentName(first))
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("collect spool: %w", err)
+	}
+	if _, err := f.WriteString(segmentMagic); err != nil {
+		f.Close()
+		return fmt.Errorf("collect spool: %w", err)
+	}
+	if err := syncDir(s.dir); err != nil {
+		f.Close()
+		return fmt.Errorf("collect spool: %w", err)
+	}
+	if s.f != nil {
+		s.f.Close()
+	}
+	s.f, s.fsize, s.fopened = f, int64(len(segmentMagic)), time.Now()
+	s.segMu.Lock()
+	if n := len(s.segs); n > 0 {
+		s.segs[n-1].last = first - 1
+	}
+	s.segs = append(s.segs, segment{first: first, path: path})
+	s.segMu.Unlock()
+	return nil
+}
+
+// start runs the syncer; records go to q once on disk.
+func (s *spool) start(q *queue) {
+	s.q = q
+	go s.run()
+}
+
+// append writes it's record (payload, numbered here) and returns once it
+// is on disk and queued; an error means neither, and the request is
+// refused.
+func (s *spool) append(it item, payload []byte) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return errSpoolClosed
+	}
+	it.seq = s.next
+	s.next++
+	s.buf = appendRecord(s.buf, it.seq, payload)
+	s.items = append(s.items, it)
+	g := s.gen
+	// Under mu, so closeInput cannot close kick in between.
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+	s.mu.Unlock()
+	<-g.done
+	return g.err
+}
+
+// run is the syncer: it writes what is waiting, fsyncs, hands the
+// records to the queue and wakes their requests, over and over.
+func (s *spool) run() {
+	defer close(s.done)
+	for {
+		_, open := <-s.kick
+		s.flush()
+		if !open {
+			return
+		}
+	}
+}
+
+// flush writes generations until nothing waits.
+func (s *spool) flush() {
+	for {
+		s.mu.Lock()
+		buf, items, g := s.buf, s.items, s.gen
+		if len(items) == 0 {
+			s.mu.Unlock()
+			return
+		}
+		s.buf, s.items, s.gen = s.spare[:0], nil, &generation{done: make(chan struct{})}
+		s.mu.Unlock()
+		first, last := items[0].seq, items[len(items)-1].seq
+		g.err = s.write(buf, first)
+		if g.err == nil {
+			for _, it := range items {
+				s.q.push(it)
+			}
+		} else {
+			s.log.Error("collect spool: writing failed; the requests are refused", "dir", s.dir, "err", g.err)
+			// What follows a failed write in that file may not read back:
+			// later records go to a new segment.
+			s.broken = true
+			// Not queued, so never committed: nothing should wait for them.
+			s.finished(first, last)
+		}
+		close(g.done)
+		s.spare = buf
+	}
+}
+
+// write appends a generation's records and fsyncs, starting a new
+// segment first when the current one is big or old enough.
+func (s *spool) write(buf []byte, first int64) error {
+	if s.broken || s.fsize > int64(len(segmentMagic)) && (s.fsize >= s.segBytes || time.Since(s.fopened) >= s.segAge) {
+		if err := s.startSegment(first); err != nil {
+			return err
+		}
+		s.broken = false
+		s.retire()
+	}
+	start := time.Now()
+	if _, err := s.f.Write(buf); err != nil {
+		return err
+	}
+	s.fsize += int64(len(buf))
+	err := s.f.Sync()
+	s.m.spoolSync.Observe(time.Since(start).Seconds())
+	return err
+}
+
+// finished records that records first..last are committed (or given up
+// for good), deleting the segments that holds nothing else any more.
+func (s *spool) finished(first, last int64) {
+	s.segMu.Lock()
+	if first <= s.doneTo+1 {
+		s.doneTo = max(s.doneTo, last)
+		for {
+			l, ok := s.ahead[s.doneTo+1]
+			if !ok {
+				break
+			}
+			delete(s.ahead, s.doneTo+1)
+			s.doneTo = l
+		}
+	} else {
+		s.ahead[first] = last
+	}
+	s.segMu.Unlock()
+	s.retire()
+}
+
+// retire deletes the segments, but the one being written, whose records
+// are all committed, then the database's ranges of those records.
+func (s *spool) retire() {
+	s.segMu.Lock()
+	var gone []segment
+	for len(s.segs) > 1 && s.segs[0].last <= s.doneTo {
+		gone = append(gone, s.segs[0])
+		s.segs = s.segs[1:]
+	}
+	below := s.segs[0].first
+	s.segMu.Unlock()
+	if len(gone) == 0 {
+		return
+	}
+	s.forget(gone, below)
+}
+
+// forget removes segment files, then the ranges below the oldest record
+// still in a file: in that order, so a range is never missing for a
+// record that could still be replayed.
+func (s *spool) forget(gone []segment, below int64) {
+	for _, g := range gone {
+		if err := os.Remove(g.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.log.Warn("collect spool: could not delete a committed segment", "segment", g.path, "err", err)
+			return
+		}
+	}
+	if err := syncDir(s.dir); err != nil {
+		s.log.Warn("collect spool: sync directory", "dir", s.dir, "err", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(crm.WithActor(context.Background(), crm.SystemActor), 10*time.Second)
+	defer cancel()
+	if err := s.ledger.ForgetSpoolRanges(ctx, s.id, below); err != nil {
+		// Harmless: the ranges go with the next segment.
+		s.log.Warn("collect spool: could not trim committed ranges", "err", err)
+	}
+}
+
+// closeInput refuses new records and waits until those waiting are on
+// disk and queued.
+func (s *spool) closeInput() {
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.kick)
+	}
+	s.mu.Unlock()
+	<-s.done
+}
+
+// closeFiles ends a clean shutdown: once the queue is drained every
+// record is committed, so no segment is needed any more.
+func (s *spool) closeFiles() error {
+	s.segMu.Lock()
+	all := s.doneTo >= s.next-1
+	segs := s.segs
+	s.segMu.Unlock()
+	var err error
+	if s.f != nil {
+		err = s.f.Close()
+		s.f = nil
+	}
+	if all {
+		s.forget(segs, s.next)
+	}
+	return errors.Join(err, s.lock.Close())
+}
+
+// committedSet answers "is record n committed" from the database's
+// ranges, merged.
+type committedSet []crm.SpoolRange
+
+func mergeRanges(rs []crm.SpoolRange) committedSet {
+	rs = slices.Clone(rs)
+	slices.SortFunc(rs, func(a, b crm.SpoolRange) int { return int(min(max(a.First-b.First, -1), 1)) })
+	var out committedSet
+	for _, r := range rs {
+		if n := len(out); n > 0 && r.First <= out[n-1].Last+1 {
+			out[n-1].Last = max(out[n-1].Last, r.Last)
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func (c committedSet) has(seq int64) bool {
+	i, _ := slices.BinarySearchFunc(c, seq, func(r crm.SpoolRange, seq int64) int {
+		switch {
+		case r.Last < seq:
+			return -1
+		case r.First > seq:
+			return 1
+		}
+		return 0
+	})
+	return i < len(c) && c[i].First <= seq && seq <= c[i].Last
+}
