@@ -41,6 +41,8 @@ type Options struct {
 	// SpoolDir is this process's spool directory; no two processes may
 	// share one. The sink must be a crm.SpoolLedger too.
 	SpoolDir string
+	// segmentBytes overrides the spool's segment size (tests).
+	segmentBytes int64
 	// Requests per second and burst, per client IP and per site key.
 	IPRate, SiteRate   float64
 	IPBurst, SiteBurst int
@@ -125,7 +127,8 @@ func New(ctx context.Context, sink crm.TrackingSink, svc crm.TrackingService, o 
 		if !ok || o.SpoolDir == "" {
 			return nil, crm.Errorf(crm.EINVALID, "collect durability spool needs a spool directory and a store that records spooled batches")
 		}
-		sp, pending, old, err := openSpool(ctx, o.SpoolDir, ledger, o.Logger, m)
+		ctx := crm.WithActor(ctx, crm.SystemActor)
+		sp, pending, old, err := openSpool(ctx, o.SpoolDir, ledger, o.Logger, m, o.segmentBytes)
 		if err != nil {
 			return nil, err
 		}

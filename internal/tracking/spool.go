@@ -39,7 +39,9 @@ type spool struct {
 	q      *queue
 	ledger crm.SpoolLedger
 
-	segBytes int64         // a segment this large is closed for a new one
+	segBytes int64         // the size of a segment
+	prepared  chan *os.File // the next segment, made ahead (nil if that failed)
+	preparing sync.WaitGroup
 	segAge   time.Duration // and one this old, so an idle spool does not keep ranges forever
 
 	mu     sync.Mutex
@@ -53,7 +55,7 @@ type spool struct {
 
 	// The syncer's alone.
 	f       *os.File
-	fsize   int64
+	off     int64 // where the next record goes
 	fopened time.Time
 	broken  bool // the last write failed: start a new segment
 	spare   []byte
@@ -84,7 +86,10 @@ var errSpoolClosed = errors.New("spool: closed")
 // there and returns the records the database has not committed, for
 // replay. Writing starts in a new segment; the old ones are deleted
 // by replayed once their records are in.
-func openSpool(ctx context.Context, dir string, ledger crm.SpoolLedger, log *slog.Logger, m *metrics) (s *spool, pending []record, old []string, err error) {
+func openSpool(ctx context.Context, dir string, ledger crm.SpoolLedger, log *slog.Logger, m *metrics, segBytes int64) (s *spool, pending []record, old []string, err error) {
+	if segBytes <= 0 {
+		segBytes = 4 << 20
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, nil, fmt.Errorf("collect spool: %w", err)
 	}
@@ -102,9 +107,10 @@ func openSpool(ctx context.Context, dir string, ledger crm.SpoolLedger, log *slo
 		return nil, nil, nil, err
 	}
 	s = &spool{dir: dir, id: id, lock: lock, log: log, m: m, ledger: ledger,
-		segBytes: 8 << 20, segAge: 30 * time.Second, kick: make(chan struct{}, 1), done: make(chan struct{}),
+		segBytes: segBytes, segAge: 30 * time.Second, prepared: make(chan *os.File, 1), kick: make(chan struct{}, 1), done: make(chan struct{}),
 		gen: &generation{done: make(chan struct{})}, ahead: map[int64]int64{}}
 
+	os.Remove(filepath.Join(dir, spareName))
 	names, err := filepath.Glob(filepath.Join(dir, "*.seg"))
 	if err != nil {
 		return nil, nil, nil, err
@@ -116,13 +122,13 @@ func openSpool(ctx context.Context, dir string, ledger crm.SpoolLedger, log *slo
 		if first, err := strconv.ParseInt(strings.TrimSuffix(filepath.Base(path), ".seg"), 10, 64); err == nil {
 			last = max(last, first-1)
 		}
-		rs, bad, err := readSegment(path)
+		rs, tornAt, err := readSegment(path)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("collect spool: read %s: %w", path, err)
 		}
-		if bad > 0 {
+		if tornAt >= 0 {
 			// Only a record nobody was answered for can be cut short.
-			log.Warn("collect spool: a segment ends in a torn or damaged record; the rest of it was never acknowledged", "segment", path, "bytes", bad)
+			log.Warn("collect spool: a segment ends in a torn or damaged record; what follows was never acknowledged", "segment", path, "offset", tornAt)
 		}
 		for _, r := range rs {
 			last = max(last, r.seq)
@@ -206,17 +212,83 @@ func syncDir(dir string) error {
 	return nil
 }
 
+// Segments are written full of zeros before use (PostgreSQL does the
+// same with its WAL): appending inside a file that already has its size
+// and blocks lets fdatasync flush the records alone, without a journal
+// commit for the file's metadata — half the time of a sync after an
+// append on ext4. The next one is made ahead, in the background, while
+// the current one fills.
+const spareName = "next.seg.tmp"
+
+// makeSegment creates path full of zeros but for the header, synced.
+func makeSegment(path string, size int64) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	zero := make([]byte, 256<<10)
+	copy(zero, segmentMagic)
+	for off := int64(0); off < size && err == nil; off += int64(len(zero)) {
+		_, err = f.WriteAt(zero[:min(int64(len(zero)), size-off)], off)
+		if off == 0 {
+			clear(zero[:len(segmentMagic)])
+		}
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, err
+	}
+	return f, nil
+}
+
+// prepare makes the next segment in the background.
+func (s *spool) prepare() {
+	s.preparing.Add(1)
+	go func() {
+		defer s.preparing.Done()
+		f, err := makeSegment(filepath.Join(s.dir, spareName), s.segBytes)
+		if err != nil {
+			s.log.Warn("collect spool: could not prepare the next segment", "err", err)
+		}
+		s.prepared <- f
+	}()
+}
+
 // startSegment closes the current segment (already synced) and starts
-// the one whose first record will be first.
+// the one whose first record will be first, from the prepared file when
+// it is ready.
 func (s *spool) startSegment(first int64) error {
 	path := filepath.Join(s.dir, segmentName(first))
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("collect spool: %w", err)
+	var f *os.File
+	select {
+	case f = <-s.prepared:
+		if f != nil {
+			if err := os.Rename(filepath.Join(s.dir, spareName), path); err != nil {
+				f.Close()
+				f = nil
+			}
+		}
+	default:
+		if s.f == nil {
+			break // the first segment: nothing is being prepared yet
+		}
+		// Still being made: wait for it rather than write a second one.
+		if f = <-s.prepared; f != nil {
+			if err := os.Rename(filepath.Join(s.dir, spareName), path); err != nil {
+				f.Close()
+				f = nil
+			}
+		}
 	}
-	if _, err := f.WriteString(segmentMagic); err != nil {
-		f.Close()
-		return fmt.Errorf("collect spool: %w", err)
+	if f == nil {
+		var err error
+		if f, err = makeSegment(path, s.segBytes); err != nil {
+			return fmt.Errorf("collect spool: %w", err)
+		}
 	}
 	if err := syncDir(s.dir); err != nil {
 		f.Close()
@@ -225,13 +297,14 @@ func (s *spool) startSegment(first int64) error {
 	if s.f != nil {
 		s.f.Close()
 	}
-	s.f, s.fsize, s.fopened = f, int64(len(segmentMagic)), time.Now()
+	s.f, s.off, s.fopened = f, int64(len(segmentMagic)), time.Now()
 	s.segMu.Lock()
 	if n := len(s.segs); n > 0 {
 		s.segs[n-1].last = first - 1
 	}
 	s.segs = append(s.segs, segment{first: first, path: path})
 	s.segMu.Unlock()
+	s.prepare()
 	return nil
 }
 
@@ -311,7 +384,8 @@ func (s *spool) flush() {
 // write appends a generation's records and fsyncs, starting a new
 // segment first when the current one is big or old enough.
 func (s *spool) write(buf []byte, first int64) error {
-	if s.broken || s.fsize > int64(len(segmentMagic)) && (s.fsize >= s.segBytes || time.Since(s.fopened) >= s.segAge) {
+	used := s.off > int64(len(segmentMagic))
+	if s.broken || used && (s.off+int64(len(buf)) > s.segBytes || time.Since(s.fopened) >= s.segAge) {
 		if err := s.startSegment(first); err != nil {
 			return err
 		}
@@ -319,11 +393,11 @@ func (s *spool) write(buf []byte, first int64) error {
 		s.retire()
 	}
 	start := time.Now()
-	if _, err := s.f.Write(buf); err != nil {
+	if _, err := s.f.WriteAt(buf, s.off); err != nil {
 		return err
 	}
-	s.fsize += int64(len(buf))
-	err := s.f.Sync()
+	s.off += int64(len(buf))
+	err := datasync(s.f)
 	s.m.spoolSync.Observe(time.Since(start).Seconds())
 	return err
 }
@@ -412,6 +486,15 @@ func (s *spool) closeFiles() error {
 		err = s.f.Close()
 		s.f = nil
 	}
+	s.preparing.Wait()
+	select {
+	case f := <-s.prepared:
+		if f != nil {
+			f.Close()
+		}
+	default:
+	}
+	os.Remove(filepath.Join(s.dir, spareName))
 	if all {
 		s.forget(segs, s.next)
 	}

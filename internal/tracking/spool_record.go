@@ -21,8 +21,10 @@ import (
 //	seq     uint64 LE   the record's number, one more than the last one
 //	payload             one accepted request's events and counts
 //
-// Records are only appended, a generation at a time, and each generation
-// is fsync'd before its requests are answered; so after a crash every
+// Segments are made full of zeros, so the records end at the first zero
+// header (or at the end of the file). Records are only appended, a
+// generation at a time, and each generation is fsync'd before its
+// requests are answered; so after a crash every
 // acknowledged record is whole, and a record cut short or failing its
 // CRC can only be one nobody was told about. Reading a segment stops there.
 const (
@@ -57,37 +59,32 @@ var errTorn = errors.New("torn or damaged record")
 
 // readSegment returns a segment's whole records, in order. A torn or
 // damaged record ends the segment: what follows it was never
-// acknowledged (see the format above); bad reports how many bytes were
-// left unread then. Any other error is the file's.
-func readSegment(path string) (recs []record, bad int64, err error) {
+// acknowledged (see the format above); tornAt is its offset then, -1
+// when the segment ends cleanly. Any other error is the file's.
+func readSegment(path string) (recs []record, tornAt int64, err error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, err
+		return nil, -1, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, 0, err
-	}
 	r := bufio.NewReaderSize(f, 64<<10)
-	var off int64
 	magic := make([]byte, len(segmentMagic))
 	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != segmentMagic {
 		// A segment whose header never reached the disk holds nothing.
-		return nil, st.Size(), nil
+		return nil, 0, nil
 	}
-	off = int64(len(segmentMagic))
+	off := int64(len(segmentMagic))
 	hdr := make([]byte, recordHeader)
 	for {
 		rec, n, err := readRecord(r, hdr)
 		if errors.Is(err, io.EOF) {
-			return recs, 0, nil
+			return recs, -1, nil
 		}
 		if errors.Is(err, errTorn) {
-			return recs, st.Size() - off, nil
+			return recs, off, nil
 		}
 		if err != nil {
-			return recs, 0, err
+			return recs, -1, err
 		}
 		recs = append(recs, rec)
 		off += n
@@ -108,6 +105,10 @@ func readRecord(r io.Reader, hdr []byte) (record, int64, error) {
 	}
 	n := binary.LittleEndian.Uint32(hdr)
 	sum := binary.LittleEndian.Uint32(hdr[4:])
+	if n == 0 && sum == 0 {
+		// The zeros a segment is made of: the records end here.
+		return record{}, 0, io.EOF
+	}
 	if n < 8 || n > maxRecordBytes {
 		return record{}, 0, errTorn
 	}
