@@ -39,10 +39,10 @@ type spool struct {
 	q      *queue
 	ledger crm.SpoolLedger
 
-	segBytes int64         // the size of a segment
+	segBytes  int64         // the size of a segment
 	prepared  chan *os.File // the next segment, made ahead (nil if that failed)
 	preparing sync.WaitGroup
-	segAge   time.Duration // and one this old, so an idle spool does not keep ranges forever
+	segAge    time.Duration // and one this old, so an idle spool does not keep ranges forever
 
 	mu     sync.Mutex
 	buf    []byte // records not yet written, in seq order
