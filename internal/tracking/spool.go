@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ecrm/ecrm/internal/crm"
@@ -54,11 +55,13 @@ type spool struct {
 	done   chan struct{} // closed when the syncer has stopped
 
 	// The syncer's alone.
-	f       *os.File
-	off     int64 // where the next record goes
-	fopened time.Time
-	broken  bool // the last write failed: start a new segment
-	spare   []byte
+	f        *os.File
+	off      int64 // where the next record goes
+	fopened  time.Time
+	spare    []byte
+	last     *generation   // the latest generation written
+	broken   atomic.Bool   // a write or fsync failed: start a new segment
+	inflight chan struct{} // a slot per fsync under way
 
 	// Segments and what is committed, under segMu.
 	segMu  sync.Mutex
@@ -71,6 +74,8 @@ type spool struct {
 type generation struct {
 	done chan struct{}
 	err  error
+	f    *os.File    // the segment it was written to
+	prev *generation // the one before, which completes first
 }
 
 type segment struct {
@@ -107,7 +112,7 @@ func openSpool(ctx context.Context, dir string, ledger crm.SpoolLedger, log *slo
 		return nil, nil, nil, err
 	}
 	s = &spool{dir: dir, id: id, lock: lock, log: log, m: m, ledger: ledger,
-		segBytes: segBytes, segAge: 30 * time.Second, prepared: make(chan *os.File, 1), kick: make(chan struct{}, 1), done: make(chan struct{}),
+		segBytes: segBytes, segAge: 30 * time.Second, prepared: make(chan *os.File, 1), inflight: make(chan struct{}, syncsInFlight), kick: make(chan struct{}, 1), done: make(chan struct{}),
 		gen: &generation{done: make(chan struct{})}, ahead: map[int64]int64{}}
 
 	os.Remove(filepath.Join(dir, spareName))
@@ -338,18 +343,29 @@ func (s *spool) append(it item, payload []byte) error {
 	return g.err
 }
 
-// run is the syncer: it writes what is waiting, fsyncs, hands the
-// records to the queue and wakes their requests, over and over.
+// run is the syncer: it writes what is waiting and has it fsync'd, over
+// and over. Up to syncsInFlight fsyncs run at once — the next
+// generation's starts while the last one's is under way rather than after
+// it — and each generation completes in order (complete), so records
+// reach the queue in their order and a request waits for one fsync, not
+// for the one before too.
 func (s *spool) run() {
 	defer close(s.done)
 	for {
 		_, open := <-s.kick
 		s.flush()
 		if !open {
+			if s.last != nil {
+				<-s.last.done
+			}
 			return
 		}
 	}
 }
+
+// syncsInFlight bounds the fsyncs under way; concurrent ones share the
+// device's cache flushes.
+const syncsInFlight = 4
 
 // flush writes generations until nothing waits.
 func (s *spool) flush() {
@@ -362,44 +378,70 @@ func (s *spool) flush() {
 		}
 		s.buf, s.items, s.gen = s.spare[:0], nil, &generation{done: make(chan struct{})}
 		s.mu.Unlock()
-		first, last := items[0].seq, items[len(items)-1].seq
-		g.err = s.write(buf, first)
-		if g.err == nil {
-			for _, it := range items {
-				s.q.push(it)
-			}
-		} else {
-			s.log.Error("collect spool: writing failed; the requests are refused", "dir", s.dir, "err", g.err)
-			// What follows a failed write in that file may not read back:
-			// later records go to a new segment.
-			s.broken = true
-			// Not queued, so never committed: nothing should wait for them.
-			s.finished(first, last)
-		}
-		close(g.done)
+		s.inflight <- struct{}{}
+		g.prev, s.last = s.last, g
+		first := items[0].seq
+		start := time.Now()
+		err := s.write(g, buf, first)
 		s.spare = buf
+		go s.complete(g, items, err, start)
 	}
 }
 
-// write appends a generation's records and fsyncs, starting a new
-// segment first when the current one is big or old enough.
-func (s *spool) write(buf []byte, first int64) error {
+// write puts a generation's records after the last ones, starting a new
+// segment first when the current one is full, old or broken.
+func (s *spool) write(g *generation, buf []byte, first int64) error {
 	used := s.off > int64(len(segmentMagic))
-	if s.broken || used && (s.off+int64(len(buf)) > s.segBytes || time.Since(s.fopened) >= s.segAge) {
+	if s.broken.Load() || used && (s.off+int64(len(buf)) > s.segBytes || time.Since(s.fopened) >= s.segAge) {
+		// The old file closes: let the fsyncs on it finish first.
+		if g.prev != nil {
+			<-g.prev.done
+		}
 		if err := s.startSegment(first); err != nil {
 			return err
 		}
-		s.broken = false
+		s.broken.Store(false)
 		s.retire()
 	}
-	start := time.Now()
+	g.f = s.f
 	if _, err := s.f.WriteAt(buf, s.off); err != nil {
+		s.broken.Store(true)
 		return err
 	}
 	s.off += int64(len(buf))
-	err := datasync(s.f)
-	s.m.spoolSync.Observe(time.Since(start).Seconds())
-	return err
+	return nil
+}
+
+// complete fsyncs a generation, waits for the one before, then queues its
+// records and answers its requests. A generation fails with the one
+// before it: its records follow that one's in the file, and a replay
+// reads no further than the first record that did not reach the disk.
+func (s *spool) complete(g *generation, items []item, err error, start time.Time) {
+	defer func() { <-s.inflight }()
+	if err == nil {
+		err = datasync(g.f)
+		s.m.spoolSync.Observe(time.Since(start).Seconds())
+	}
+	if g.prev != nil {
+		<-g.prev.done
+		if err == nil && g.prev.err != nil {
+			err = g.prev.err
+		}
+	}
+	if err == nil {
+		for _, it := range items {
+			s.q.push(it)
+		}
+	} else {
+		s.log.Error("collect spool: writing failed; the requests are refused", "dir", s.dir, "err", err)
+		// Later records go to a new segment.
+		s.broken.Store(true)
+		// Not queued, so never committed: nothing should wait for them.
+		s.finished(items[0].seq, items[len(items)-1].seq)
+	}
+	g.err = err
+	g.prev = nil // let the chain be collected
+	close(g.done)
 }
 
 // finished records that records first..last are committed (or given up
