@@ -21,6 +21,7 @@ type queue struct {
 	mu     sync.Mutex
 	items  []item
 	n      int // events and counts queued or reserved
+	queued int // events and counts queued
 	cap    int
 	closed bool
 	wake   chan struct{}
@@ -31,6 +32,10 @@ type queue struct {
 	sink     crm.TrackingSink
 	spool    *spool // nil when durability is commit
 	maxBatch int
+	// linger is how long a writer waits for a fuller batch. With a spool
+	// no request waits for the commit, and fewer, larger transactions
+	// leave the CPU to the requests.
+	linger time.Duration
 	log      *slog.Logger
 	m        *metrics
 }
@@ -49,6 +54,9 @@ func (it item) size() int { return len(it.events) + len(it.counts) }
 
 func newQueue(sink crm.TrackingSink, sp *spool, capacity, maxBatch, writers int, log *slog.Logger, m *metrics) *queue {
 	q := &queue{cap: capacity, maxBatch: maxBatch, sink: sink, spool: sp, log: log, m: m, wake: make(chan struct{}, 1), stop: make(chan struct{})}
+	if sp != nil {
+		q.linger = 20 * time.Millisecond
+	}
 	for range writers {
 		q.wg.Add(1)
 		go q.run()
@@ -80,6 +88,7 @@ func (q *queue) release(k int) {
 func (q *queue) push(it item) {
 	q.mu.Lock()
 	q.items = append(q.items, it)
+	q.queued += it.size()
 	q.mu.Unlock()
 	select {
 	case q.wake <- struct{}{}:
@@ -121,6 +130,7 @@ func (q *queue) take() (its []item, done bool) {
 	clear(q.items[n:])
 	q.items = q.items[:n]
 	q.n -= size
+	q.queued -= size
 	return its, false
 }
 
@@ -128,6 +138,7 @@ func (q *queue) run() {
 	defer q.wg.Done()
 	ctx := crm.WithActor(context.Background(), crm.SystemActor)
 	for {
+		q.gather()
 		its, done := q.take()
 		if done {
 			return
@@ -141,6 +152,30 @@ func (q *queue) run() {
 			continue
 		}
 		q.write(ctx, its)
+	}
+}
+
+// gather waits, up to linger, until half a batch is queued.
+func (q *queue) gather() {
+	if q.linger == 0 {
+		return
+	}
+	deadline := time.Now().Add(q.linger)
+	for {
+		q.mu.Lock()
+		n, closed := q.queued, q.closed
+		q.mu.Unlock()
+		wait := time.Until(deadline)
+		if n == 0 || n >= q.maxBatch/2 || closed || wait <= 0 {
+			return
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-q.wake:
+		case <-q.stop:
+		case <-t.C:
+		}
+		t.Stop()
 	}
 }
 
