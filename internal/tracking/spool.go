@@ -55,13 +55,14 @@ type spool struct {
 	done   chan struct{} // closed when the syncer has stopped
 
 	// The syncer's alone.
-	f        *os.File
-	off      int64 // where the next record goes
-	fopened  time.Time
-	spare    []byte
-	last     *generation   // the latest generation written
-	broken   atomic.Bool   // a write or fsync failed: start a new segment
-	inflight chan struct{} // a slot per fsync under way
+	f           *os.File
+	off         int64 // where the next record goes
+	fopened     time.Time
+	spare       []byte
+	last        *generation // the latest generation written
+	filesClosed bool
+	broken      atomic.Bool   // a write or fsync failed: start a new segment
+	inflight    chan struct{} // a slot per fsync under way
 
 	// Segments and what is committed, under segMu.
 	segMu  sync.Mutex
@@ -519,6 +520,10 @@ func (s *spool) closeInput() {
 // closeFiles ends a clean shutdown: once the queue is drained every
 // record is committed, so no segment is needed any more.
 func (s *spool) closeFiles() error {
+	if s.filesClosed {
+		return nil
+	}
+	s.filesClosed = true
 	s.segMu.Lock()
 	all := s.doneTo >= s.next-1
 	segs := s.segs
