@@ -36,8 +36,8 @@ type queue struct {
 	// no request waits for the commit, and fewer, larger transactions
 	// leave the CPU to the requests.
 	linger time.Duration
-	log      *slog.Logger
-	m        *metrics
+	log    *slog.Logger
+	m      *metrics
 }
 
 // item is one accepted request.
