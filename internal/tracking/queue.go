@@ -180,9 +180,12 @@ func (q *queue) gather() {
 }
 
 // writeRetries are the waits before writing a failed batch again (the
-// database restarting, a lock timeout); after the last the batch is
-// dropped and counted.
-var writeRetries = []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, 2 * time.Second}
+// database restarting, a lock timeout, a failover): about a minute in
+// all, during which the queue fills and further requests are refused
+// rather than acknowledged. After the last the batch is dropped and
+// counted: a batch the database never takes must not stop collection.
+var writeRetries = []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, 2 * time.Second, 5 * time.Second,
+	10 * time.Second, 20 * time.Second, 30 * time.Second}
 
 func (q *queue) write(ctx context.Context, its []item) {
 	var b crm.EventBatch
