@@ -134,7 +134,7 @@ func New(ctx context.Context, sink crm.TrackingSink, svc crm.TrackingService, o 
 		}
 		c.spool = sp
 		if err := c.replay(ctx, pending, old, o.MaxBatch); err != nil {
-			sp.closeFiles()
+			sp.abandon()
 			return nil, err
 		}
 	default:

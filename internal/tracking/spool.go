@@ -91,7 +91,7 @@ var errSpoolClosed = errors.New("spool: closed")
 // openSpool locks dir (creating it), reads what an earlier process left
 // there and returns the records the database has not committed, for
 // replay. Writing starts in a new segment; the old ones are deleted
-// by replayed once their records are in.
+// by the replay once their records are in.
 func openSpool(ctx context.Context, dir string, ledger crm.SpoolLedger, log *slog.Logger, m *metrics, segBytes int64) (s *spool, pending []record, old []string, err error) {
 	if segBytes <= 0 {
 		segBytes = 4 << 20
@@ -515,6 +515,26 @@ func (s *spool) closeInput() {
 	}
 	s.mu.Unlock()
 	<-s.done
+}
+
+// abandon lets the spool go without deleting anything, when the replay
+// failed: the old segments and their ranges stay for the next start.
+func (s *spool) abandon() {
+	s.filesClosed = true
+	if s.f != nil {
+		s.f.Close()
+		s.f = nil
+	}
+	s.preparing.Wait()
+	select {
+	case f := <-s.prepared:
+		if f != nil {
+			f.Close()
+		}
+	default:
+	}
+	os.Remove(filepath.Join(s.dir, spareName))
+	s.lock.Close()
 }
 
 // closeFiles ends a clean shutdown: once the queue is drained every

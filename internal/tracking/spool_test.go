@@ -393,3 +393,54 @@ func TestSpoolSegmentsRotate(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// failSink refuses every write, as a database that is down.
+type failSink struct{ *store.DB }
+
+func (failSink) WriteEvents(ctx context.Context, b crm.EventBatch) error {
+	return crm.Errorf(crm.EINTERNAL, "database down")
+}
+
+// TestSpoolReplayFails: when the replay cannot write, the server does not
+// start, and the spool keeps its segments and the database its ranges,
+// so the next start stores each acknowledged event once.
+func TestSpoolReplayFails(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	ctx := storetest.System()
+	site, _, err := db.CreateSite(ctx, crm.SiteInput{Name: ptr("Shop"), Origins: &[]string{shopOrigin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	sink := &crashSink{DB: db, committed: make(chan struct{}, 1)}
+	c, err := New(ctx, sink, db, Options{IPRate: -1, SiteRate: -1, SpoolDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := serve(t, c)
+	body := `{"v":"` + visitor + `","s":"` + session + `","e":[` + pageview("https://shop.example/a") + `,` + pageview("https://shop.example/b") + `]}`
+	if st := postTo(t, url, site.PublicKey, body); st != http.StatusNoContent {
+		t.Fatal(st)
+	}
+	<-sink.committed // in, but the spool was never told
+	if st := postTo(t, url, site.PublicKey, body); st != http.StatusNoContent {
+		t.Fatal(st)
+	}
+	crash(c)
+
+	saved := writeRetries
+	writeRetries = []time.Duration{time.Millisecond}
+	defer func() { writeRetries = saved }()
+	if _, err := New(ctx, failSink{db}, db, Options{SpoolDir: dir}); err == nil {
+		t.Fatal("started although the replay could not write")
+	}
+	c3, err := New(ctx, db, db, Options{SpoolDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c3.Close(context.Background())
+	all, err := db.FindEvents(ctx, crm.EventFilter{Limit: 500})
+	if err != nil || len(all.Items) != 4 {
+		t.Errorf("%d events stored, want 4 (two requests of 2), %v", len(all.Items), err)
+	}
+}
