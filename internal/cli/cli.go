@@ -57,6 +57,9 @@ Webhooks never call private, loopback or link-local addresses unless
 ECRM_WEBHOOK_ALLOW_PRIVATE=1 (TOML webhook_allow_private = true).
 The tracking endpoint limits requests per client IP and per site key:
 ECRM_COLLECT_IP_RATE, ECRM_COLLECT_SITE_RATE (per second; negative: off).
+It answers once events are durable: ECRM_COLLECT_DURABILITY=spool (fsync'd
+to ECRM_COLLECT_SPOOL_DIR, one per server; the default on SQLite) or commit
+(stored in the database; the default on PostgreSQL).
 `
 
 // Run executes one command line.
@@ -137,6 +140,11 @@ type config struct {
 	// a proxy every visitor has the proxy's address: raise the IP limit.
 	CollectIPRate   float64 `toml:"collect_ip_rate"`
 	CollectSiteRate float64 `toml:"collect_site_rate"`
+	// Tracking: when /t/collect answers (spool or commit; "" is spool on
+	// SQLite, commit on PostgreSQL) and this server's spool directory
+	// (default on SQLite: beside the database file).
+	CollectDurability string `toml:"collect_durability"`
+	CollectSpoolDir   string `toml:"collect_spool_dir"`
 }
 
 // common are the flags every command shares.
@@ -286,7 +294,8 @@ func (c *common) resolve(env Env) (config, error) {
 	for _, e := range []struct {
 		name string
 		dst  *string
-	}{{"ECRM_ADDR", &cfg.Addr}, {"ECRM_DB", &cfg.DB}, {"ECRM_LOG_LEVEL", &cfg.LogLevel}, {"ECRM_LOG_FORMAT", &cfg.LogFormat}} {
+	}{{"ECRM_ADDR", &cfg.Addr}, {"ECRM_DB", &cfg.DB}, {"ECRM_LOG_LEVEL", &cfg.LogLevel}, {"ECRM_LOG_FORMAT", &cfg.LogFormat},
+		{"ECRM_COLLECT_DURABILITY", &cfg.CollectDurability}, {"ECRM_COLLECT_SPOOL_DIR", &cfg.CollectSpoolDir}} {
 		if v := env.Getenv(e.name); v != "" {
 			*e.dst = v
 		}

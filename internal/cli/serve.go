@@ -62,8 +62,12 @@ func runServe(ctx context.Context, env Env, args []string, demo bool) error {
 	if cfg.SecureCookies != nil {
 		secure = *cfg.SecureCookies
 	}
+	durability, err := tracking.ParseDurability(cfg.CollectDurability)
+	if err != nil {
+		return usageError("ECRM_COLLECT_DURABILITY (collect_durability) must be spool or commit, not %q", cfg.CollectDurability)
+	}
 	srv, err := server.New(server.Config{Addr: cfg.Addr, DB: db, Logger: log, SecureCookies: secure, Version: Version,
-		Tracking: tracking.Options{IPRate: cfg.CollectIPRate, SiteRate: cfg.CollectSiteRate}})
+		Tracking: tracking.Options{IPRate: cfg.CollectIPRate, SiteRate: cfg.CollectSiteRate, Durability: durability, SpoolDir: cfg.CollectSpoolDir}})
 	if err != nil {
 		return err
 	}

@@ -235,6 +235,17 @@ type TrackedSite struct {
 type EventBatch struct {
 	Events []*Event
 	Counts []PageCountDelta
+	// Spool, when set, names the spool records the batch came from; the
+	// store records the range in the same transaction, so a replay after
+	// a crash knows the batch is already in and does not add it twice.
+	Spool *SpoolRange
+}
+
+// SpoolRange is a run of consecutive records of one collect spool (a
+// process's append-only file of accepted events): records First..Last.
+type SpoolRange struct {
+	Spool       string
+	First, Last int64
 }
 
 // PageCountDelta adds N views to one site × day × path.
@@ -256,4 +267,14 @@ type TrackingSink interface {
 	// learn of a withdrawal only once WriteEvents refused the visitor:
 	// WriteEvents is the guard, this answer is the courtesy.
 	VisitorWithdrawn(ctx context.Context, visitorID string) (bool, error)
+}
+
+// SpoolLedger is the store's record of which spool ranges are committed,
+// read when a spool is replayed and trimmed as its files are deleted.
+type SpoolLedger interface {
+	// SpoolRanges lists the committed ranges of a spool, by First.
+	SpoolRanges(ctx context.Context, spool string) ([]SpoolRange, error)
+	// ForgetSpoolRanges deletes the ranges ending before record below:
+	// their records are in no file any more, so no replay will ask.
+	ForgetSpoolRanges(ctx context.Context, spool string, below int64) error
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/ecrm/ecrm/internal/crm"
 	"github.com/ecrm/ecrm/internal/store"
 	"github.com/ecrm/ecrm/internal/store/storetest"
+	"github.com/ecrm/ecrm/internal/tracking"
 )
 
 // chromiumPath finds Debian's Chromium. Without it the test skips, unless
@@ -57,7 +58,9 @@ type browserSession struct {
 
 func newBrowserSession(t *testing.T, chrome string, db *store.DB, failPrefix string) *browserSession {
 	t.Helper()
-	srv, err := New(Config{Addr: "127.0.0.1:0", DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	// Often the second server on the database: it needs a collect spool
+	// of its own.
+	srv, err := New(Config{Addr: "127.0.0.1:0", DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Tracking: tracking.Options{SpoolDir: t.TempDir()}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -77,7 +77,24 @@ func New(cfg Config) (*Server, error) {
 	if topts.Writers == 0 && cfg.DB.Engine() == "postgres" {
 		topts.Writers = 4
 	}
-	collect := tracking.New(cfg.DB, svc.Tracking, topts)
+	// Durability: on SQLite a spool beside the database file (same disk,
+	// same fate); on PostgreSQL the commit itself unless a spool directory
+	// is configured, since a server there often runs on a disk that does
+	// not outlive it.
+	if topts.SpoolDir == "" && topts.Durability != tracking.DurabilityCommit {
+		if cfg.DB.Engine() == "sqlite" {
+			topts.SpoolDir = cfg.DB.Path() + "-spool"
+		} else if topts.Durability == tracking.DurabilitySpool {
+			return nil, crm.Errorf(crm.EINVALID, "collect durability spool on PostgreSQL needs a spool directory (ECRM_COLLECT_SPOOL_DIR)")
+		}
+	}
+	if topts.Durability == tracking.DurabilityCommit {
+		topts.SpoolDir = ""
+	}
+	collect, err := tracking.New(context.Background(), cfg.DB, svc.Tracking, topts)
+	if err != nil {
+		return nil, err
+	}
 	collect.Register(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

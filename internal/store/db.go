@@ -52,6 +52,9 @@ type DB struct {
 // Engine names the database engine: "sqlite" or "postgres".
 func (db *DB) Engine() string { return db.dialect.name() }
 
+// Path is the SQLite database file; "" on PostgreSQL.
+func (db *DB) Path() string { return db.path }
+
 // Open opens the database named by dsn ("sqlite:PATH" or a postgres:// URL)
 // and applies pending migrations.
 func Open(ctx context.Context, dsn string) (*DB, error) {

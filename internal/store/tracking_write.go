@@ -43,8 +43,51 @@ func (db *DB) WriteEvents(ctx context.Context, b crm.EventBatch) error {
 		if err := tx.multiInsert(ctx, eventsInsert, "", len(eventColumns), eventRows(b.Events, live)); err != nil {
 			return err
 		}
-		return tx.multiInsert(ctx, countsInsert, countsUpsert, 4, countRows(b.Counts, live))
+		if err := tx.multiInsert(ctx, countsInsert, countsUpsert, 4, countRows(b.Counts, live)); err != nil {
+			return err
+		}
+		if r := b.Spool; r != nil {
+			_, err := tx.ExecContext(ctx, spoolRangeInsert, r.Spool, r.First, r.Last)
+			return err
+		}
+		return nil
 	})
+}
+
+// spoolRangeInsert records a spooled batch as committed, in its own
+// transaction. A second commit of the same range breaks the primary key
+// and fails the batch rather than storing its events twice.
+const spoolRangeInsert = `INSERT INTO collect_spool_ranges (spool, first_seq, last_seq) VALUES ($1, $2, $3)`
+
+// SpoolRanges lists a collect spool's committed ranges, for its replay.
+func (db *DB) SpoolRanges(ctx context.Context, spool string) ([]crm.SpoolRange, error) {
+	if _, err := crm.Authorize(ctx, crm.P(crm.ResEvents, crm.Write)); err != nil {
+		return nil, err
+	}
+	rows, err := db.write.QueryContext(ctx, `SELECT first_seq, last_seq FROM collect_spool_ranges WHERE spool = $1 ORDER BY first_seq`, spool)
+	if err != nil {
+		return nil, db.mapErr(err)
+	}
+	defer rows.Close()
+	var out []crm.SpoolRange
+	for rows.Next() {
+		r := crm.SpoolRange{Spool: spool}
+		if err := rows.Scan(&r.First, &r.Last); err != nil {
+			return nil, db.mapErr(err)
+		}
+		out = append(out, r)
+	}
+	return out, db.mapErr(rows.Err())
+}
+
+// ForgetSpoolRanges deletes the ranges of records no spool file holds
+// any more.
+func (db *DB) ForgetSpoolRanges(ctx context.Context, spool string, below int64) error {
+	if _, err := crm.Authorize(ctx, crm.P(crm.ResEvents, crm.Write)); err != nil {
+		return err
+	}
+	_, err := db.write.ExecContext(ctx, `DELETE FROM collect_spool_ranges WHERE spool = $1 AND last_seq < $2`, spool, below)
+	return db.mapErr(err)
 }
 
 // writeEventsPG is WriteEvents on PostgreSQL: the events go in with COPY
@@ -110,6 +153,11 @@ func (db *DB) writeEventsPG(ctx context.Context, b crm.EventBatch) error {
 		}
 		if err := upsert(countsInsert, countsUpsert, 4, countRows(b.Counts, live)); err != nil {
 			return err
+		}
+		if r := b.Spool; r != nil {
+			if _, err := tx.Exec(ctx, spoolRangeInsert, r.Spool, r.First, r.Last); err != nil {
+				return err
+			}
 		}
 		return tx.Commit(ctx)
 	})

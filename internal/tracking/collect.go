@@ -34,6 +34,15 @@ type Options struct {
 	// Writers is how many batches are written at once: 1 on SQLite (one
 	// writer), a few on PostgreSQL.
 	Writers int
+	// Durability is when a request is answered 204 (durability.go): the
+	// default is DurabilitySpool when SpoolDir is set, else
+	// DurabilityCommit.
+	Durability Durability
+	// SpoolDir is this process's spool directory; no two processes may
+	// share one. The sink must be a crm.SpoolLedger too.
+	SpoolDir string
+	// segmentBytes overrides the spool's segment size (tests).
+	segmentBytes int64
 	// Requests per second and burst, per client IP and per site key.
 	IPRate, SiteRate   float64
 	IPBurst, SiteBurst int
@@ -58,6 +67,7 @@ type Collector struct {
 	sink    crm.TrackingSink
 	svc     crm.TrackingService
 	q       *queue
+	spool   *spool // nil with DurabilityCommit
 	ip      *ratelimit.Keyed
 	site    *ratelimit.Keyed
 	m       *metrics
@@ -66,8 +76,10 @@ type Collector struct {
 	closing chan struct{}
 }
 
-// New starts the collector's writers; Close drains them.
-func New(sink crm.TrackingSink, svc crm.TrackingService, o Options) *Collector {
+// New starts the collector's writers; Close drains them. With a spool it
+// first writes what an earlier run acknowledged but did not store, and
+// fails when it cannot.
+func New(ctx context.Context, sink crm.TrackingSink, svc crm.TrackingService, o Options) (*Collector, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -96,14 +108,46 @@ func New(sink crm.TrackingSink, svc crm.TrackingService, o Options) *Collector {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Durability == "" {
+		o.Durability = DurabilityCommit
+		if o.SpoolDir != "" {
+			o.Durability = DurabilitySpool
+		}
+	}
+	if o.Durability == DurabilityCommit {
+		o.SpoolDir = ""
+	}
 	m := newMetrics()
 	c := &Collector{sink: sink, svc: svc, m: m, log: o.Logger, now: o.Now, closing: make(chan struct{}),
 		ip: ratelimit.New(rate.Limit(o.IPRate), o.IPBurst), site: ratelimit.New(rate.Limit(o.SiteRate), o.SiteBurst)}
-	c.q = newQueue(sink, o.QueueSize, o.MaxBatch, o.Writers, o.Logger, m)
+	switch o.Durability {
+	case DurabilityCommit:
+	case DurabilitySpool:
+		ledger, ok := sink.(crm.SpoolLedger)
+		if !ok || o.SpoolDir == "" {
+			return nil, crm.Errorf(crm.EINVALID, "collect durability spool needs a spool directory and a store that records spooled batches")
+		}
+		ctx := crm.WithActor(ctx, crm.SystemActor)
+		sp, pending, old, err := openSpool(ctx, o.SpoolDir, ledger, o.Logger, m, o.segmentBytes)
+		if err != nil {
+			return nil, err
+		}
+		c.spool = sp
+		if err := c.replay(ctx, pending, old, o.MaxBatch); err != nil {
+			sp.abandon()
+			return nil, err
+		}
+	default:
+		return nil, crm.Errorf(crm.EINVALID, "collect durability must be spool or commit, not %q", o.Durability)
+	}
+	c.q = newQueue(sink, c.spool, o.QueueSize, o.MaxBatch, o.Writers, o.Logger, m)
+	if c.spool != nil {
+		c.spool.start(c.q)
+	}
 	if o.Registry != nil {
 		m.register(o.Registry, func() float64 { return float64(c.q.depth()) }, o.QueueSize)
 	}
-	return c
+	return c, nil
 }
 
 // Register mounts the collector's routes.
@@ -115,8 +159,19 @@ func (c *Collector) Register(mux *http.ServeMux) {
 	mux.Handle("OPTIONS /t/collect", c.adapt(c.preflight))
 }
 
-// Close stops accepting events and writes what is queued.
-func (c *Collector) Close(ctx context.Context) error { return c.q.close(ctx) }
+// Close stops accepting events and writes what is queued; the spool's
+// files go once everything in them is committed.
+func (c *Collector) Close(ctx context.Context) error {
+	if c.spool == nil {
+		return c.q.close(ctx)
+	}
+	c.spool.closeInput()
+	if err := c.q.close(ctx); err != nil {
+		// Still writing: the spool keeps the rest for the next start.
+		return err
+	}
+	return c.spool.closeFiles()
+}
 
 // Depth is the number of queued items, for tests and the load generator.
 func (c *Collector) Depth() int { return c.q.depth() }
@@ -269,9 +324,10 @@ func (c *Collector) collect(w http.ResponseWriter, r *http.Request) error {
 			counts = append(counts, crm.PageCountDelta{SiteID: s.ID, Day: day, Path: p, N: 1})
 		}
 	}
-	if len(b.Events)+len(counts) > 0 && !c.q.offer(b.Events, counts) {
-		c.m.dropped.WithLabelValues("queue_full").Add(float64(len(b.Events) + len(counts)))
-		return &httpError{status: http.StatusServiceUnavailable, msg: "busy: events not accepted, send them again later", retryAfter: 2 * time.Second}
+	if len(b.Events)+len(counts) > 0 {
+		if err := c.accept(r.Context(), b.Events, counts); err != nil {
+			return err
+		}
 	}
 	c.m.accepted.Add(float64(len(b.Events)))
 	c.m.counted.Add(float64(len(counts)))

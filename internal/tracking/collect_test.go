@@ -41,7 +41,11 @@ func newEnv(t *testing.T, db *store.DB, o Options) *env {
 	}
 	e := &env{db: db, site: s, key: secret, reg: prometheus.NewRegistry()}
 	o.Registry = e.reg
-	e.c = New(db, db, o)
+	c, err := New(context.Background(), db, db, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.c = c
 	mux := http.NewServeMux()
 	e.c.Register(mux)
 	e.srv = httptest.NewServer(mux)
@@ -341,13 +345,25 @@ func (b *blockingSink) WriteEvents(ctx context.Context, batch crm.EventBatch) er
 
 func (*blockingSink) VisitorWithdrawn(context.Context, string) (bool, error) { return false, nil }
 
+func (b *blockingSink) SpoolRanges(ctx context.Context, spool string) ([]crm.SpoolRange, error) {
+	return nil, nil
+}
+
+func (b *blockingSink) ForgetSpoolRanges(ctx context.Context, spool string, below int64) error {
+	return nil
+}
+
 // TestCollectQueueFull: when the writer falls behind, a request that does
-// not fit the bounded queue is refused with 503 and Retry-After, counted
-// in the metrics; Close drains what was accepted.
+// not fit the bounded queue is refused with 503 and Retry-After (before
+// anything is spooled), counted in the metrics; Close drains what was
+// accepted.
 func TestCollectQueueFull(t *testing.T) {
 	sink := &blockingSink{site: &crm.TrackedSite{ID: 1, Key: "pk_test", Active: true, Origins: []string{shopOrigin}}, release: make(chan struct{}), wrote: make(chan int, 10)}
 	reg := prometheus.NewRegistry()
-	c := New(sink, nil, Options{QueueSize: 5, Registry: reg})
+	c, err := New(context.Background(), sink, nil, Options{QueueSize: 5, Registry: reg, SpoolDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	mux := http.NewServeMux()
 	c.Register(mux)
 	srv := httptest.NewServer(mux)

@@ -74,7 +74,10 @@ func FuzzCollect(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add(s)
 	}
-	c := New(nullSink{&crm.TrackedSite{ID: 1, Key: "pk_f", Active: true, Origins: []string{shopOrigin}}}, nil, Options{IPRate: -1, SiteRate: -1})
+	c, err := New(context.Background(), nullSink{&crm.TrackedSite{ID: 1, Key: "pk_f", Active: true, Origins: []string{shopOrigin}}}, nil, Options{IPRate: -1, SiteRate: -1})
+	if err != nil {
+		f.Fatal(err)
+	}
 	defer c.Close(context.Background())
 	mux := http.NewServeMux()
 	c.Register(mux)

@@ -10,18 +10,18 @@ import (
 )
 
 // queue is the bounded in-memory buffer between the collect handler and
-// the database. The handler answers 204 as soon as its events are in the
-// queue (or 503 when it is full); writers take everything waiting, up to
-// maxBatch events, and store it in one transaction — a group commit whose
-// size grows with the load, so a busy endpoint costs few commits. Events
-// acknowledged but not yet committed are lost if the process dies: that
-// window is the time a batch waits plus the time it takes to write, and is
-// measured by ecrm_collect_commit_delay_seconds.
+// the database. A request's events and counts are one item; writers take
+// everything waiting, up to maxBatch events, and store it in one
+// transaction — a group commit whose size grows with the load, so a busy
+// endpoint costs few commits. When the handler answers depends on the
+// durability (durability.go): once the item is in the spool on disk, or
+// once its batch is committed. A request that does not fit is answered
+// 503 at once.
 type queue struct {
 	mu     sync.Mutex
-	events []*crm.Event
-	counts []crm.PageCountDelta
-	n      int
+	items  []item
+	n      int // events and counts queued or reserved
+	queued int // events and counts queued
 	cap    int
 	closed bool
 	wake   chan struct{}
@@ -30,13 +30,33 @@ type queue struct {
 	wg     sync.WaitGroup
 
 	sink     crm.TrackingSink
+	spool    *spool // nil when durability is commit
 	maxBatch int
-	log      *slog.Logger
-	m        *metrics
+	// linger is how long a writer waits for a fuller batch. With a spool
+	// no request waits for the commit, and fewer, larger transactions
+	// leave the CPU to the requests.
+	linger time.Duration
+	log    *slog.Logger
+	m      *metrics
 }
 
-func newQueue(sink crm.TrackingSink, capacity, maxBatch, writers int, log *slog.Logger, m *metrics) *queue {
-	q := &queue{cap: capacity, maxBatch: maxBatch, sink: sink, log: log, m: m, wake: make(chan struct{}, 1), stop: make(chan struct{})}
+// item is one accepted request.
+type item struct {
+	seq    int64 // its spool record; 0 without a spool
+	events []*crm.Event
+	counts []crm.PageCountDelta
+	// done, when set, is told the outcome of the item's commit (the
+	// commit durability answers the request then).
+	done chan error
+}
+
+func (it item) size() int { return len(it.events) + len(it.counts) }
+
+func newQueue(sink crm.TrackingSink, sp *spool, capacity, maxBatch, writers int, log *slog.Logger, m *metrics) *queue {
+	q := &queue{cap: capacity, maxBatch: maxBatch, sink: sink, spool: sp, log: log, m: m, wake: make(chan struct{}, 1), stop: make(chan struct{})}
+	if sp != nil {
+		q.linger = 20 * time.Millisecond
+	}
 	for range writers {
 		q.wg.Add(1)
 		go q.run()
@@ -44,23 +64,44 @@ func newQueue(sink crm.TrackingSink, capacity, maxBatch, writers int, log *slog.
 	return q
 }
 
-// offer adds a request's events and counts, all or nothing; false when
-// the queue is full or closing.
-func (q *queue) offer(events []*crm.Event, counts []crm.PageCountDelta) bool {
-	k := len(events) + len(counts)
+// reserve makes room for k events and counts; false when the queue is
+// full or closing.
+func (q *queue) reserve(k int) bool {
 	q.mu.Lock()
+	defer q.mu.Unlock()
 	if q.closed || q.n+k > q.cap {
-		q.mu.Unlock()
 		return false
 	}
-	q.events = append(q.events, events...)
-	q.counts = append(q.counts, counts...)
 	q.n += k
+	return true
+}
+
+// release gives back a reservation that will not be pushed.
+func (q *queue) release(k int) {
+	q.mu.Lock()
+	q.n -= k
+	q.mu.Unlock()
+}
+
+// push queues a reserved item. The spool pushes in record order, so a
+// batch is always a run of consecutive records.
+func (q *queue) push(it item) {
+	q.mu.Lock()
+	q.items = append(q.items, it)
+	q.queued += it.size()
 	q.mu.Unlock()
 	select {
 	case q.wake <- struct{}{}:
 	default:
 	}
+}
+
+// offer reserves and pushes, all or nothing.
+func (q *queue) offer(it item) bool {
+	if !q.reserve(it.size()) {
+		return false
+	}
+	q.push(it)
 	return true
 }
 
@@ -70,34 +111,39 @@ func (q *queue) depth() int {
 	return q.n
 }
 
-// take removes up to maxBatch items; done reports that the queue is
-// closed and empty.
-func (q *queue) take() (b crm.EventBatch, done bool) {
+// take removes the oldest items, up to maxBatch events and counts (at
+// least one item); done reports that the queue is closed and empty.
+func (q *queue) take() (its []item, done bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.n == 0 {
-		return b, q.closed
+	if len(q.items) == 0 {
+		return nil, q.closed
 	}
-	ne := min(len(q.events), q.maxBatch)
-	nc := min(len(q.counts), q.maxBatch-ne)
-	b.Events = append([]*crm.Event(nil), q.events[:ne]...)
-	b.Counts = append([]crm.PageCountDelta(nil), q.counts[:nc]...)
-	// Shift rather than reslice, so the backing arrays do not grow forever.
-	q.events = append(q.events[:0], q.events[ne:]...)
-	q.counts = append(q.counts[:0], q.counts[nc:]...)
-	q.n -= ne + nc
-	return b, false
+	k, size := 0, 0
+	for k < len(q.items) && (k == 0 || size+q.items[k].size() <= q.maxBatch) {
+		size += q.items[k].size()
+		k++
+	}
+	its = append([]item(nil), q.items[:k]...)
+	// Shift rather than reslice, so the backing array does not grow forever.
+	n := copy(q.items, q.items[k:])
+	clear(q.items[n:])
+	q.items = q.items[:n]
+	q.n -= size
+	q.queued -= size
+	return its, false
 }
 
 func (q *queue) run() {
 	defer q.wg.Done()
 	ctx := crm.WithActor(context.Background(), crm.SystemActor)
 	for {
-		b, done := q.take()
+		q.gather()
+		its, done := q.take()
 		if done {
 			return
 		}
-		if len(b.Events)+len(b.Counts) == 0 {
+		if len(its) == 0 {
 			select {
 			case <-q.wake:
 			case <-q.stop:
@@ -105,16 +151,66 @@ func (q *queue) run() {
 			}
 			continue
 		}
-		q.write(ctx, b)
+		q.write(ctx, its)
+	}
+}
+
+// gather waits, up to linger, until half a batch is queued.
+func (q *queue) gather() {
+	if q.linger == 0 {
+		return
+	}
+	deadline := time.Now().Add(q.linger)
+	for {
+		q.mu.Lock()
+		n, closed := q.queued, q.closed
+		q.mu.Unlock()
+		wait := time.Until(deadline)
+		if n == 0 || n >= q.maxBatch/2 || closed || wait <= 0 {
+			return
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-q.wake:
+		case <-q.stop:
+		case <-t.C:
+		}
+		t.Stop()
 	}
 }
 
 // writeRetries are the waits before writing a failed batch again (the
-// database restarting, a lock timeout); after the last the batch is
-// dropped and counted.
-var writeRetries = []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, 2 * time.Second}
+// database restarting, a lock timeout, a failover): about a minute in
+// all, during which the queue fills and further requests are refused
+// rather than acknowledged. After the last the batch is dropped and
+// counted: a batch the database never takes must not stop collection.
+var writeRetries = []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, 2 * time.Second, 5 * time.Second,
+	10 * time.Second, 20 * time.Second, 30 * time.Second}
 
-func (q *queue) write(ctx context.Context, b crm.EventBatch) {
+func (q *queue) write(ctx context.Context, its []item) {
+	var b crm.EventBatch
+	for _, it := range its {
+		b.Events = append(b.Events, it.events...)
+		b.Counts = append(b.Counts, it.counts...)
+	}
+	if q.spool != nil {
+		b.Spool = &crm.SpoolRange{Spool: q.spool.id, First: its[0].seq, Last: its[len(its)-1].seq}
+	}
+	err := q.writeBatch(ctx, b)
+	for _, it := range its {
+		if it.done != nil {
+			it.done <- err
+		}
+	}
+	if q.spool != nil {
+		// Committed, or given up for good: either way no longer the
+		// spool's to keep.
+		q.spool.finished(b.Spool.First, b.Spool.Last)
+	}
+}
+
+// writeBatch stores a batch, retrying; the last error when it gives up.
+func (q *queue) writeBatch(ctx context.Context, b crm.EventBatch) error {
 	n := len(b.Events) + len(b.Counts)
 	for attempt := 0; ; attempt++ {
 		start := time.Now()
@@ -124,17 +220,17 @@ func (q *queue) write(ctx context.Context, b crm.EventBatch) {
 			q.m.batchSize.Observe(float64(n))
 			q.m.written.Add(float64(len(b.Events)))
 			// Events are queued in arrival order, stamped on arrival:
-			// the first one waited longest between its 204 and here.
+			// the first one waited longest between arriving and here.
 			if len(b.Events) > 0 {
 				q.m.commitDelay.Observe(time.Since(b.Events[0].ReceivedAt).Seconds())
 			}
-			return
+			return nil
 		}
 		q.m.writeErrors.Inc()
 		if attempt == len(writeRetries) {
 			q.log.Error("tracking: dropping a batch the database refused", "events", len(b.Events), "counts", len(b.Counts), "err", err)
 			q.m.dropped.WithLabelValues("write_failed").Add(float64(n))
-			return
+			return err
 		}
 		q.log.Warn("tracking: writing a batch failed; retrying", "err", err, "attempt", attempt+1)
 		time.Sleep(writeRetries[attempt])
