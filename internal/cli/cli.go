@@ -52,9 +52,12 @@ variables (ECRM_ADDR, ECRM_DB, ECRM_SECURE_COOKIES, ECRM_LOG_LEVEL), then the TO
 file, then defaults. Roles: admin, manager, sales, support, marketing, read-only.
 Scopes: RESOURCE:read, RESOURCE:write or *.
 Webhooks never call private, loopback or link-local addresses unless
-ECRM_WEBHOOK_ALLOW_PRIVATE=1 (TOML webhook_allow_private = true).
+ECRM_WEBHOOK_ALLOW_PRIVATE=1 (TOML webhook_allow_private = true); the same switch
+lets the SMTP host be such an address (a relay on this host or network).
 The tracking endpoint limits requests per client IP and per site key:
 ECRM_COLLECT_IP_RATE, ECRM_COLLECT_SITE_RATE (per second; negative: off).
+/metrics asks for a bearer token when ECRM_METRICS_TOKEN is set, and moves
+to a listener of its own with --metrics-addr (ECRM_METRICS_ADDR).
 `
 
 // Run executes one command line.
@@ -121,6 +124,10 @@ type config struct {
 	// a proxy every visitor has the proxy's address: raise the IP limit.
 	CollectIPRate   float64 `toml:"collect_ip_rate"`
 	CollectSiteRate float64 `toml:"collect_site_rate"`
+	// Metrics: a bearer token /metrics asks for, and/or a listen address
+	// of its own so it is not served beside the console.
+	MetricsToken string `toml:"metrics_token"`
+	MetricsAddr  string `toml:"metrics_addr"`
 }
 
 // common are the flags every command shares.
@@ -130,6 +137,8 @@ type common struct {
 	addr       string
 	db         string
 	secure     string
+	// metricsAddr is serve's --metrics-addr.
+	metricsAddr string
 }
 
 func newFlags(name string, env Env) *common {
@@ -143,6 +152,7 @@ func newFlags(name string, env Env) *common {
 func (c *common) withAddr() {
 	c.fs.StringVar(&c.addr, "addr", "", "listen `address` (env ECRM_ADDR, default 127.0.0.1:8080)")
 	c.fs.StringVar(&c.secure, "secure-cookies", "", "mark cookies Secure: true, false or auto (env ECRM_SECURE_COOKIES)")
+	c.fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve /metrics on this `address` only (env ECRM_METRICS_ADDR)")
 }
 
 func (c *common) parse(args []string) error {
@@ -174,7 +184,8 @@ func (c *common) resolve(env Env) (config, error) {
 	for _, e := range []struct {
 		name string
 		dst  *string
-	}{{"ECRM_ADDR", &cfg.Addr}, {"ECRM_DB", &cfg.DB}, {"ECRM_LOG_LEVEL", &cfg.LogLevel}, {"ECRM_LOG_FORMAT", &cfg.LogFormat}} {
+	}{{"ECRM_ADDR", &cfg.Addr}, {"ECRM_DB", &cfg.DB}, {"ECRM_LOG_LEVEL", &cfg.LogLevel}, {"ECRM_LOG_FORMAT", &cfg.LogFormat},
+		{"ECRM_METRICS_TOKEN", &cfg.MetricsToken}, {"ECRM_METRICS_ADDR", &cfg.MetricsAddr}} {
 		if v := env.Getenv(e.name); v != "" {
 			*e.dst = v
 		}
@@ -202,6 +213,9 @@ func (c *common) resolve(env Env) (config, error) {
 	}
 	if c.db != "" {
 		cfg.DB = c.db
+	}
+	if c.metricsAddr != "" {
+		cfg.MetricsAddr = c.metricsAddr
 	}
 	if c.secure != "" {
 		secure = c.secure

@@ -63,7 +63,8 @@ func runServe(ctx context.Context, env Env, args []string, demo bool) error {
 		secure = *cfg.SecureCookies
 	}
 	srv, err := server.New(server.Config{Addr: cfg.Addr, DB: db, Logger: log, SecureCookies: secure, Version: Version,
-		Tracking: tracking.Options{IPRate: cfg.CollectIPRate, SiteRate: cfg.CollectSiteRate}})
+		Tracking:     tracking.Options{IPRate: cfg.CollectIPRate, SiteRate: cfg.CollectSiteRate},
+		MetricsToken: cfg.MetricsToken, MetricsAddr: cfg.MetricsAddr})
 	if err != nil {
 		return err
 	}
@@ -83,7 +84,7 @@ func runServe(ctx context.Context, env Env, args []string, demo bool) error {
 	}
 	// Mail: the same sender answers the settings page's test button and
 	// drains the outbox; stopped after the HTTP server too.
-	sender := mail.NewSender(mail.Options{})
+	sender := mail.NewSender(mail.Options{AllowPrivate: cfg.WebhookAllowPrivate, Logger: log})
 	db.SetMailer(sender)
 	mailer := mail.NewWorker(db, sender, mail.WorkerOptions{Logger: log, Registry: srv.Registry()})
 	mailer.Start()

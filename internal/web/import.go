@@ -10,9 +10,15 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"time"
 
 	"github.com/ecrm/ecrm/internal/crm"
 )
+
+// UploadReadTimeout is how long a signed-in user's upload (the import
+// wizard, the order import) may take to arrive: 64 MB at 110 kB/s. The
+// server's own read timeout, for everyone else, is much shorter.
+const UploadReadTimeout = 10 * time.Minute
 
 // The import wizard keeps the uploaded file between its steps in the OS
 // temp directory under a random name, carried in a hidden field. No server

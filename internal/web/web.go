@@ -20,6 +20,10 @@ type Options struct {
 	Logger        *slog.Logger
 	SecureCookies bool     // set Secure on cookies (true unless serving plain HTTP on localhost)
 	Transfer      Transfer // import/export back end, may be nil in tests → those pages answer 404
+	// Routed, when set, is called after every request with the route
+	// pattern that serves its path ("" when none does), so metrics can
+	// label requests by route and never by the raw path.
+	Routed func(r *http.Request, pattern string)
 }
 
 // Transfer is implemented by internal/transfer; the console only calls it.
@@ -54,6 +58,7 @@ type server struct {
 	log      *slog.Logger
 	secure   bool
 	transfer Transfer
+	routed   func(*http.Request, string)
 	pages    *pages
 	assets   *assets
 	limiter  *loginLimiter
@@ -85,6 +90,7 @@ func newServer(svc *crm.Services, opts Options) (*server, error) {
 		log:          opts.Logger,
 		secure:       opts.SecureCookies,
 		transfer:     opts.Transfer,
+		routed:       opts.Routed,
 		limiter:      newLoginLimiter(),
 		prefsLimiter: newLoginLimiter(),
 		forms:        newFormLimiter(),
