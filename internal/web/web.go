@@ -61,7 +61,8 @@ type server struct {
 	routed   func(*http.Request, string)
 	pages    *pages
 	assets   *assets
-	limiter  *loginLimiter
+	// limiter counts failed sign-ins per IP and per (email, IP).
+	limiter *loginFailures
 	// prefsLimiter bounds preference-centre saves per IP and per link.
 	prefsLimiter *loginLimiter
 	routes       []route
@@ -91,7 +92,7 @@ func newServer(svc *crm.Services, opts Options) (*server, error) {
 		secure:       opts.SecureCookies,
 		transfer:     opts.Transfer,
 		routed:       opts.Routed,
-		limiter:      newLoginLimiter(),
+		limiter:      newLoginFailures(),
 		prefsLimiter: newLoginLimiter(),
 		forms:        newFormLimiter(),
 		surveys:      newSurveyLimits(),
