@@ -21,6 +21,11 @@ import (
 type Options struct {
 	Logger  *slog.Logger
 	Version string
+	// Routed, when set, is called after every request with the operation
+	// pattern that serves its path ("" when none does), so metrics can
+	// label requests by route without ever seeing the raw path. It is
+	// called even when the request was refused before routing (no key).
+	Routed func(r *http.Request, pattern string)
 }
 
 // Prefix is where the API lives; every operation path starts with it.
@@ -51,7 +56,32 @@ func New(svc *crm.Services, opts Options) http.Handler {
 	mux.HandleFunc(Prefix+"/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, r, crm.Errorf(crm.ENOTFOUND, "no such endpoint"))
 	})
-	return s.authenticate(s.idempotency(mux))
+	h := apiHeaders(s.authenticate(s.idempotency(mux)))
+	if opts.Routed == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		// Matched again here rather than inside the mux because requests
+		// without a valid key are answered before the mux runs.
+		_, pattern := mux.Handler(r)
+		if pattern == Prefix+"/" { // the catch-all "no such endpoint"
+			pattern = ""
+		}
+		opts.Routed(r, pattern)
+	})
+}
+
+// apiHeaders marks every API answer as JSON that must not be sniffed as
+// something else and must not be kept by shared caches or the browser:
+// responses carry customer data and are only ever meant for the key holder.
+func apiHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // OpenAPI returns the OpenAPI document as indented JSON, for the golden

@@ -3,9 +3,16 @@ package api
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/ecrm/ecrm/internal/crm"
 )
+
+// uploadReadTimeout is how long an authenticated request body may take to
+// arrive (an order file of 64 MB at 110 kB/s); the server's read timeout,
+// which applies before the key is checked, is much shorter. The console
+// uses the same figure (web.UploadReadTimeout).
+const uploadReadTimeout = 10 * time.Minute
 
 // authenticate turns a bearer API key into the actor in the request
 // context. Only the OpenAPI document is public: it describes the API and
@@ -26,6 +33,11 @@ func (s *server) authenticate(next http.Handler) http.Handler {
 		if err != nil {
 			s.writeProblem(w, r, err)
 			return
+		}
+		if r.ContentLength != 0 {
+			// An authenticated body (an order file of tens of MB) may
+			// take longer than the server's read timeout for the public.
+			http.NewResponseController(w).SetReadDeadline(time.Now().Add(uploadReadTimeout))
 		}
 		next.ServeHTTP(w, r.WithContext(crm.WithActor(r.Context(), actor)))
 	})

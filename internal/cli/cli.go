@@ -54,12 +54,15 @@ variables (ECRM_ADDR, ECRM_DB, ECRM_SECURE_COOKIES, ECRM_LOG_LEVEL), then the TO
 file, then defaults. Roles: admin, manager, sales, support, marketing, read-only.
 Scopes: RESOURCE:read, RESOURCE:write or *.
 Webhooks never call private, loopback or link-local addresses unless
-ECRM_WEBHOOK_ALLOW_PRIVATE=1 (TOML webhook_allow_private = true).
+ECRM_WEBHOOK_ALLOW_PRIVATE=1 (TOML webhook_allow_private = true); the same switch
+lets the SMTP host be such an address (a relay on this host or network).
 The tracking endpoint limits requests per client IP and per site key:
 ECRM_COLLECT_IP_RATE, ECRM_COLLECT_SITE_RATE (per second; negative: off).
 It answers once events are durable: ECRM_COLLECT_DURABILITY=spool (fsync'd
 to ECRM_COLLECT_SPOOL_DIR, one per server; the default on SQLite) or commit
 (stored in the database; the default on PostgreSQL).
+/metrics asks for a bearer token when ECRM_METRICS_TOKEN is set, and moves
+to a listener of its own with --metrics-addr (ECRM_METRICS_ADDR).
 `
 
 // Run executes one command line.
@@ -145,6 +148,10 @@ type config struct {
 	// (default on SQLite: beside the database file).
 	CollectDurability string `toml:"collect_durability"`
 	CollectSpoolDir   string `toml:"collect_spool_dir"`
+	// Metrics: a bearer token /metrics asks for, and/or a listen address
+	// of its own so it is not served beside the console.
+	MetricsToken string `toml:"metrics_token"`
+	MetricsAddr  string `toml:"metrics_addr"`
 }
 
 // common are the flags every command shares.
@@ -156,6 +163,8 @@ type common struct {
 	addr       string
 	db         string
 	secure     string
+	// metricsAddr is serve's --metrics-addr.
+	metricsAddr string
 }
 
 func newFlags(name string, env Env) *common {
@@ -172,6 +181,7 @@ func newFlags(name string, env Env) *common {
 func (c *common) withAddr() {
 	c.fs.StringVar(&c.addr, "addr", "", "listen `address` (env ECRM_ADDR, default 127.0.0.1:8080)")
 	c.fs.StringVar(&c.secure, "secure-cookies", "", "mark cookies Secure: true, false or auto (env ECRM_SECURE_COOKIES)")
+	c.fs.StringVar(&c.metricsAddr, "metrics-addr", "", "serve /metrics on this `address` only (env ECRM_METRICS_ADDR)")
 }
 
 // parse parses a subcommand's arguments, flags before or after the
@@ -295,7 +305,8 @@ func (c *common) resolve(env Env) (config, error) {
 		name string
 		dst  *string
 	}{{"ECRM_ADDR", &cfg.Addr}, {"ECRM_DB", &cfg.DB}, {"ECRM_LOG_LEVEL", &cfg.LogLevel}, {"ECRM_LOG_FORMAT", &cfg.LogFormat},
-		{"ECRM_COLLECT_DURABILITY", &cfg.CollectDurability}, {"ECRM_COLLECT_SPOOL_DIR", &cfg.CollectSpoolDir}} {
+		{"ECRM_COLLECT_DURABILITY", &cfg.CollectDurability}, {"ECRM_COLLECT_SPOOL_DIR", &cfg.CollectSpoolDir},
+		{"ECRM_METRICS_TOKEN", &cfg.MetricsToken}, {"ECRM_METRICS_ADDR", &cfg.MetricsAddr}} {
 		if v := env.Getenv(e.name); v != "" {
 			*e.dst = v
 		}
@@ -323,6 +334,9 @@ func (c *common) resolve(env Env) (config, error) {
 	}
 	if c.db != "" {
 		cfg.DB = c.db
+	}
+	if c.metricsAddr != "" {
+		cfg.MetricsAddr = c.metricsAddr
 	}
 	if c.secure != "" {
 		secure = c.secure

@@ -67,7 +67,8 @@ func runServe(ctx context.Context, env Env, args []string, demo bool) error {
 		return usageError("ECRM_COLLECT_DURABILITY (collect_durability) must be spool or commit, not %q", cfg.CollectDurability)
 	}
 	srv, err := server.New(server.Config{Addr: cfg.Addr, DB: db, Logger: log, SecureCookies: secure, Version: Version,
-		Tracking: tracking.Options{IPRate: cfg.CollectIPRate, SiteRate: cfg.CollectSiteRate, Durability: durability, SpoolDir: cfg.CollectSpoolDir}})
+		Tracking:     tracking.Options{IPRate: cfg.CollectIPRate, SiteRate: cfg.CollectSiteRate, Durability: durability, SpoolDir: cfg.CollectSpoolDir},
+		MetricsToken: cfg.MetricsToken, MetricsAddr: cfg.MetricsAddr})
 	if err != nil {
 		return err
 	}
@@ -87,7 +88,7 @@ func runServe(ctx context.Context, env Env, args []string, demo bool) error {
 	}
 	// Mail: the same sender answers the settings page's test button and
 	// drains the outbox; stopped after the HTTP server too.
-	sender := mail.NewSender(mail.Options{})
+	sender := mail.NewSender(mail.Options{AllowPrivate: cfg.WebhookAllowPrivate, Logger: log})
 	db.SetMailer(sender)
 	mailer := mail.NewWorker(db, sender, mail.WorkerOptions{Logger: log, Registry: srv.Registry()})
 	mailer.Start()

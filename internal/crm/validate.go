@@ -455,9 +455,10 @@ func (in *UserInput) Validate(create bool) error {
 		v.Add("language", "invalid_choice")
 	}
 	if in.Password != nil {
-		if n := utf8.RuneCountInString(*in.Password); n < 10 || n > 200 {
-			v.Add("password", "password_length", 10)
-		}
+		// The email and name given with the password; when they are not
+		// (a password set later), the store checks with the account's own
+		// (CheckNewPassword).
+		checkPassword(&v, "password", *in.Password, deref(in.Email), deref(in.Name))
 	}
 	return v.Err()
 }

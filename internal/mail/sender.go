@@ -6,8 +6,10 @@ package mail
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -15,6 +17,7 @@ import (
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/ecrm/ecrm/internal/crm"
+	"github.com/ecrm/ecrm/internal/webhook"
 )
 
 // Timeout bounds one SMTP conversation, from dial to QUIT.
@@ -30,6 +33,15 @@ type Options struct {
 	TLSConfig *tls.Config
 	// Now is the clock of the Date header; tests replace it.
 	Now func() time.Time
+	// AllowPrivate lets the SMTP host be a loopback, private or link-local
+	// address (a relay on the same host or network). Off, such hosts are
+	// refused before any connection, as for webhooks, so the settings'
+	// test button cannot probe the internal network. It is the same switch
+	// as the webhooks' (webhook_allow_private).
+	AllowPrivate bool
+	// Logger receives the detail of connection failures, which the outbox
+	// and the test button show only in general terms.
+	Logger *slog.Logger
 }
 
 // Sender sends one message per SMTP conversation through the configured
@@ -43,6 +55,9 @@ func NewSender(opt Options) *Sender {
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
 	}
 	return &Sender{opt: opt}
 }
@@ -62,21 +77,44 @@ func (s *Sender) Send(ctx context.Context, cfg *crm.MailConfig, j *crm.MailJob) 
 		return res
 	}
 	res.MessageID = id
-	c, err := s.client(cfg)
+	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
+	defer cancel()
+	host := cfg.Host
+	if !s.opt.AllowPrivate {
+		if host, err = webhook.Resolve(ctx, cfg.Host); err != nil {
+			if errors.Is(err, webhook.ErrForbiddenAddress) {
+				res.Error = ErrPrivateHost
+			} else {
+				res.Error = s.hideDetail(cfg, err)
+			}
+			return res
+		}
+	}
+	c, err := s.client(cfg, host)
 	if err != nil {
 		res.Error = err.Error()
 		return res
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.opt.Timeout)
-	defer cancel()
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
-		res.Error, res.Permanent = describe(err), permanent(err)
+		res.Error, res.Permanent = s.describe(cfg, err), permanent(err)
 	}
 	return res
 }
 
+// ErrPrivateHost is the outcome of a send to a host on the internal
+// network while AllowPrivate is off.
+const ErrPrivateHost = "the SMTP host is a loopback, private or link-local address; such hosts need webhook_allow_private (ECRM_WEBHOOK_ALLOW_PRIVATE=1)"
+
+// ErrUnreachable is what the outbox and the test button say about every
+// failure before the SMTP server answered: refused, timed out, reset, not
+// speaking SMTP. Telling those apart would let whoever can change the
+// settings map which ports are open where; the log has the detail.
+const ErrUnreachable = "could not talk to the SMTP server (connection failed; the server log has the detail)"
+
 // client makes a go-mail client for the settings.
-func (s *Sender) client(cfg *crm.MailConfig) (*gomail.Client, error) {
+// host is where to connect (cfg.Host, or the address it was checked to
+// resolve to); certificates are still checked against cfg.Host.
+func (s *Sender) client(cfg *crm.MailConfig, host string) (*gomail.Client, error) {
 	tc := &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12}
 	if s.opt.TLSConfig != nil {
 		tc = s.opt.TLSConfig.Clone()
@@ -105,7 +143,7 @@ func (s *Sender) client(cfg *crm.MailConfig) (*gomail.Client, error) {
 		}
 		opts = append(opts, gomail.WithSMTPAuth(auth), gomail.WithUsername(cfg.Username), gomail.WithPassword(cfg.Password))
 	}
-	return gomail.NewClient(cfg.Host, opts...)
+	return gomail.NewClient(host, opts...)
 }
 
 // Build makes the MIME message of j: multipart/alternative when there is
@@ -179,10 +217,31 @@ func permanent(err error) bool {
 	return false
 }
 
-// describe is the error as the outbox shows it: the server's answer, or
-// what failed on the way to it.
-func describe(err error) string {
-	s := err.Error()
+// describe is the error as the outbox shows it: the server's own answer
+// (an SMTP reply code and text) or an untrusted certificate as they are,
+// since the admin needs them and they only come from a server that
+// answered; anything else in general terms (see ErrUnreachable).
+func (s *Sender) describe(cfg *crm.MailConfig, err error) string {
+	var se *gomail.SendError
+	if errors.As(err, &se) && se.ErrorCode() > 0 {
+		return truncate(err.Error())
+	}
+	var uae x509.UnknownAuthorityError
+	var hne x509.HostnameError
+	var cie x509.CertificateInvalidError
+	var tve *tls.CertificateVerificationError
+	if errors.As(err, &uae) || errors.As(err, &hne) || errors.As(err, &cie) || errors.As(err, &tve) {
+		return truncate("TLS: the server's certificate is not trusted: " + err.Error())
+	}
+	return s.hideDetail(cfg, err)
+}
+
+func (s *Sender) hideDetail(cfg *crm.MailConfig, err error) string {
+	s.opt.Logger.Warn("smtp connection failed", "host", cfg.Host, "port", cfg.Port, "err", err)
+	return ErrUnreachable
+}
+
+func truncate(s string) string {
 	if len(s) > 500 {
 		s = s[:500]
 	}

@@ -80,7 +80,7 @@ func TestDeliver(t *testing.T) {
 		text := "سلام مریم،\nلطفاً ثبت‌نام خود را تأیید کنید: https://crm.example/optin?t=abc\n日本語の本文。"
 		html := `<p>سلام <b>مریم</b> — <a href="https://crm.example/optin?t=abc">تأیید</a></p>`
 		id := enqueue(t, db, crm.MailMessage{To: "maryam@example.ir", ToName: "مریم رضایی", Subject: subject, Text: text, HTML: html, Kind: crm.MailOptIn})
-		w := ecrmmail.NewWorker(db, ecrmmail.NewSender(ecrmmail.Options{}), ecrmmail.WorkerOptions{})
+		w := ecrmmail.NewWorker(db, ecrmmail.NewSender(ecrmmail.Options{AllowPrivate: true}), ecrmmail.WorkerOptions{})
 		if n := w.RunOnce(storetest.System()); n != 1 {
 			t.Fatalf("claimed %d, want 1", n)
 		}
@@ -188,7 +188,7 @@ func TestStartTLSAuth(t *testing.T) {
 		configure(t, db, srv, crm.MailSettingsInput{TLS: ptr(crm.MailTLSStartTLS), Username: ptr("crm"), Password: ptr("s3cret pass")})
 		id := enqueue(t, db, crm.MailMessage{To: "a@example.com", Subject: "Hello", Text: "Hi"})
 
-		untrusted := ecrmmail.NewWorker(db, ecrmmail.NewSender(ecrmmail.Options{}), ecrmmail.WorkerOptions{})
+		untrusted := ecrmmail.NewWorker(db, ecrmmail.NewSender(ecrmmail.Options{AllowPrivate: true}), ecrmmail.WorkerOptions{})
 		untrusted.RunOnce(ctx)
 		if m := outbox(t, db, id); m.Status != crm.MailPending || m.Attempts != 1 || !strings.Contains(m.LastError, "certificate") {
 			t.Fatalf("untrusted certificate: %+v", m)
@@ -197,7 +197,7 @@ func TestStartTLSAuth(t *testing.T) {
 			t.Fatal("a message went to a server whose certificate is not trusted")
 		}
 		clk.Add(crm.MailBackoff[0] + time.Second)
-		trusted := ecrmmail.NewWorker(db, ecrmmail.NewSender(ecrmmail.Options{TLSConfig: &tls.Config{RootCAs: srv.Certs}}), ecrmmail.WorkerOptions{})
+		trusted := ecrmmail.NewWorker(db, ecrmmail.NewSender(ecrmmail.Options{AllowPrivate: true, TLSConfig: &tls.Config{RootCAs: srv.Certs}}), ecrmmail.WorkerOptions{})
 		if n := trusted.RunOnce(ctx); n != 1 {
 			t.Fatalf("claimed %d", n)
 		}
@@ -224,7 +224,7 @@ func TestStartTLSAuth(t *testing.T) {
 		configure(t, db, smtps, crm.MailSettingsInput{TLS: ptr(crm.MailTLSImplicit), Username: ptr("crm"), Password: ptr("pw")})
 		id = enqueue(t, db, crm.MailMessage{To: "c@example.com", Subject: "Hello", Text: "Hi"})
 		clk.Add(time.Hour)
-		w := ecrmmail.NewWorker(db, ecrmmail.NewSender(ecrmmail.Options{TLSConfig: &tls.Config{RootCAs: smtps.Certs}}), ecrmmail.WorkerOptions{})
+		w := ecrmmail.NewWorker(db, ecrmmail.NewSender(ecrmmail.Options{AllowPrivate: true, TLSConfig: &tls.Config{RootCAs: smtps.Certs}}), ecrmmail.WorkerOptions{})
 		w.RunOnce(ctx)
 		if m := outbox(t, db, id); m.Status != crm.MailSent || len(smtps.Messages()) != 2 || !smtps.Messages()[0].TLS {
 			t.Errorf("implicit TLS: %+v, %d messages", m, len(smtps.Messages()))
@@ -241,7 +241,7 @@ func TestRetries(t *testing.T) {
 		clk := newClock(db)
 		ctx := storetest.System()
 		srv := mailtest.Start(t, mailtest.Options{Reject: map[string]int{"busy@example.com": 451, "nobody@example.com": 550}})
-		w := ecrmmail.NewWorker(db, ecrmmail.NewSender(ecrmmail.Options{}), ecrmmail.WorkerOptions{})
+		w := ecrmmail.NewWorker(db, ecrmmail.NewSender(ecrmmail.Options{AllowPrivate: true}), ecrmmail.WorkerOptions{})
 
 		waiting := enqueue(t, db, crm.MailMessage{To: "early@example.com", Subject: "Before the settings", Text: "Hi"})
 		if n := w.RunOnce(ctx); n != 0 {
@@ -321,7 +321,7 @@ func TestLeaseTakeover(t *testing.T) {
 		if err != nil || len(dead) != 1 {
 			t.Fatalf("claim: %v %v", dead, err)
 		}
-		w := ecrmmail.NewWorker(db, ecrmmail.NewSender(ecrmmail.Options{}), ecrmmail.WorkerOptions{Lease: time.Minute})
+		w := ecrmmail.NewWorker(db, ecrmmail.NewSender(ecrmmail.Options{AllowPrivate: true}), ecrmmail.WorkerOptions{Lease: time.Minute})
 		if n := w.RunOnce(ctx); n != 0 {
 			t.Fatalf("took over a live lease (%d)", n)
 		}
@@ -366,7 +366,7 @@ func TestTwoWorkersSendOnce(t *testing.T) {
 			var wg sync.WaitGroup
 			var claimed atomic.Int64
 			for _, db := range dbs {
-				w := ecrmmail.NewWorker(db, ecrmmail.NewSender(ecrmmail.Options{}), ecrmmail.WorkerOptions{Batch: 3})
+				w := ecrmmail.NewWorker(db, ecrmmail.NewSender(ecrmmail.Options{AllowPrivate: true}), ecrmmail.WorkerOptions{Batch: 3})
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
@@ -417,7 +417,7 @@ func TestHeaderInjection(t *testing.T) {
 		t.Errorf("from name with a line break: %v", err)
 	}
 	// The sender refuses too, for values that come another way.
-	s := ecrmmail.NewSender(ecrmmail.Options{})
+	s := ecrmmail.NewSender(ecrmmail.Options{AllowPrivate: true})
 	cfg := &crm.MailConfig{MailSettings: crm.MailSettings{Host: "127.0.0.1", Port: 1, TLS: crm.MailTLSNone, FromAddress: "crm@shop.example", FromName: "A\nB: c"}}
 	res := s.Send(ctx, cfg, &crm.MailJob{ID: 1, Attempt: 1, Message: crm.MailMessage{To: "a@example.com", Subject: "Hi", Text: "x"}})
 	if !res.Permanent || !strings.Contains(res.Error, "header injection") {
@@ -437,7 +437,7 @@ func TestBodiesCleared(t *testing.T) {
 		configure(t, db, srv, crm.MailSettingsInput{})
 		sent := enqueue(t, db, crm.MailMessage{To: "a@example.com", Subject: "Confirm", Text: "https://crm.example/optin?t=x", HTML: "<a href=x>x</a>"})
 		failed := enqueue(t, db, crm.MailMessage{To: "nobody@example.com", Subject: "Confirm", Text: "https://crm.example/optin?t=y"})
-		w := ecrmmail.NewWorker(db, ecrmmail.NewSender(ecrmmail.Options{}), ecrmmail.WorkerOptions{Now: clk.Now})
+		w := ecrmmail.NewWorker(db, ecrmmail.NewSender(ecrmmail.Options{AllowPrivate: true}), ecrmmail.WorkerOptions{Now: clk.Now})
 		if n := w.RunOnce(ctx); n != 2 {
 			t.Fatalf("claimed %d", n)
 		}
@@ -474,7 +474,7 @@ func TestListUnsubscribe(t *testing.T) {
 		configure(t, db, srv, crm.MailSettingsInput{})
 		link := "https://crm.example.com/u/tok3n?c=12"
 		enqueue(t, db, crm.MailMessage{To: "a@example.com", Subject: "News", Text: "Hi", ListUnsubscribe: link})
-		ecrmmail.NewWorker(db, ecrmmail.NewSender(ecrmmail.Options{}), ecrmmail.WorkerOptions{}).RunOnce(ctx)
+		ecrmmail.NewWorker(db, ecrmmail.NewSender(ecrmmail.Options{AllowPrivate: true}), ecrmmail.WorkerOptions{}).RunOnce(ctx)
 		msgs := srv.Messages()
 		if len(msgs) != 1 {
 			t.Fatalf("%d messages", len(msgs))

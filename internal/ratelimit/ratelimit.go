@@ -47,6 +47,26 @@ func (k *Keyed) Allow(key string, now time.Time) bool {
 	return ok
 }
 
+// Hold takes a token for key like Allow and, when there was one, returns
+// a function that gives it back. Limits that count only failures use it:
+// the token is taken before the attempt, so concurrent attempts cannot all
+// slip past an almost empty bucket, and returned when the attempt
+// succeeded.
+func (k *Keyed) Hold(key string, now time.Time) (ok bool, giveBack func()) {
+	if k == nil || k.r <= 0 {
+		return true, func() {}
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	b := k.bucket(key, now)
+	res := b.lim.ReserveN(now, 1)
+	if res.DelayFrom(now) > 0 {
+		res.CancelAt(now)
+		return false, func() {}
+	}
+	return true, func() { res.CancelAt(now) }
+}
+
 // Reserve is Allow that also says, when there is no token, how long until
 // there is one (for a Retry-After header). A refused call takes nothing.
 func (k *Keyed) Reserve(key string, now time.Time) (bool, time.Duration) {
@@ -55,6 +75,18 @@ func (k *Keyed) Reserve(key string, now time.Time) (bool, time.Duration) {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	b := k.bucket(key, now)
+	res := b.lim.ReserveN(now, 1)
+	if d := res.DelayFrom(now); d > 0 {
+		res.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// bucket returns key's bucket, made full when new, after dropping idle
+// ones once a minute. k.mu is held.
+func (k *Keyed) bucket(key string, now time.Time) *bucket {
 	if now.Sub(k.lastSweep) > time.Minute {
 		for key, b := range k.m {
 			if now.Sub(b.seen) > Idle {
@@ -69,12 +101,7 @@ func (k *Keyed) Reserve(key string, now time.Time) (bool, time.Duration) {
 		k.m[key] = b
 	}
 	b.seen = now
-	res := b.lim.ReserveN(now, 1)
-	if d := res.DelayFrom(now); d > 0 {
-		res.CancelAt(now)
-		return false, d
-	}
-	return true, 0
+	return b
 }
 
 // Len is the number of live buckets, for tests of the eviction.

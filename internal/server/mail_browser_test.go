@@ -19,7 +19,7 @@ import (
 func TestBrowserMailSettings(t *testing.T) {
 	chrome := chromiumPath(t)
 	db := storetest.Open(t, "sqlite")
-	db.SetMailer(mail.NewSender(mail.Options{}))
+	db.SetMailer(mail.NewSender(mail.Options{AllowPrivate: true}))
 	srv := mailtest.Start(t, mailtest.Options{})
 	email, pw, role := "admin@example.com", "correct horse battery", crm.RoleAdmin
 	if _, err := db.CreateUser(storetest.System(), crm.UserInput{Email: &email, Name: ptr("Ada Admin"), Role: &role, Password: &pw}); err != nil {

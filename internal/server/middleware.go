@@ -1,12 +1,13 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -106,35 +107,46 @@ func (m *metrics) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := wrap(w)
+		inner := new(string)
+		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, inner))
 		next.ServeHTTP(sw, r)
-		route := routeLabel(r, sw.status)
+		route := routeLabel(r, *inner)
 		m.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
 		m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	})
 }
 
-// routeLabel names a request's route for metrics without letting ids or
-// unknown paths create new series: the console and the API route on their
-// own muxes, so the outer pattern is only "/" or "/api/v1/"; the path is
-// used with numeric segments folded to {id}, and anything that was not
-// found counts as "unmatched".
-func routeLabel(r *http.Request, status int) string {
-	switch {
-	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed:
-		return "unmatched"
-	case r.Pattern != "/" && r.Pattern != "/api/v1/" && r.Pattern != "":
-		return r.Pattern
-	case strings.HasPrefix(r.URL.Path, "/static/"):
-		return r.Method + " /static/*"
+// routeKey holds, in a request's context, where the console or the API
+// write the pattern their own mux matched (see routed).
+type routeKey struct{}
+
+// routed is the console's and the API's Routed hook: it passes the
+// pattern their mux matched back to instrument.
+func routed(r *http.Request, pattern string) {
+	if p, ok := r.Context().Value(routeKey{}).(*string); ok {
+		*p = pattern
 	}
-	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	if len(parts) > 6 {
-		return "unmatched"
+}
+
+// unmatched is the one label of every request no route pattern served.
+const unmatched = "unmatched"
+
+// routeLabel names a request's route for metrics by the pattern that
+// served it and never by the path: a label made of raw input would let
+// anyone create series without bound (and invalid UTF-8 makes the client
+// library panic). The console and the API route on their own muxes, so the
+// outer pattern is only "/" or "/api/v1/" for them and inner is what their
+// mux matched; "" means nothing did. Patterns come from the route tables,
+// so the set of labels is fixed when the server starts.
+func routeLabel(r *http.Request, inner string) string {
+	pattern := r.Pattern
+	if pattern == "/" || pattern == "/api/v1/" {
+		pattern = inner
 	}
-	for i, p := range parts {
-		if p != "" && strings.Trim(p, "0123456789") == "" {
-			parts[i] = "{id}"
-		}
+	// CONNECT is the one method for which ServeMux may report a path
+	// it did not register (its redirect target).
+	if pattern == "" || r.Method == http.MethodConnect || !utf8.ValidString(pattern) {
+		return unmatched
 	}
-	return r.Method + " /" + strings.Join(parts, "/")
+	return pattern
 }

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net"
@@ -32,7 +33,24 @@ type Config struct {
 	// Tracking tunes the collect endpoint (queue, writers, rate limits);
 	// the zero value takes its defaults.
 	Tracking tracking.Options
+	// MetricsToken, when set, is the bearer token /metrics asks for.
+	MetricsToken string
+	// MetricsAddr, when set, serves /metrics on a listener of its own
+	// (an address only the monitoring network reaches) and not beside the
+	// console and the API.
+	MetricsAddr string
+	// ReadTimeout bounds reading a whole request, body included (zero:
+	// DefaultReadTimeout). Signed-in uploads get UploadReadTimeout instead.
+	ReadTimeout time.Duration
 }
+
+// DefaultReadTimeout is how long a client may take to send a request,
+// headers and body: every public body (login, forms, collect batches) is
+// a few kilobytes, so a minute is generous and a slow-body flood holds a
+// connection no longer than that. The console's CSV upload and the API's
+// order import extend it to web.UploadReadTimeout once the request is
+// authenticated, so large imports on slow links still work.
+const DefaultReadTimeout = time.Minute
 
 // Server is a running ecrm HTTP server.
 type Server struct {
@@ -40,6 +58,9 @@ type Server struct {
 	http *http.Server
 	ln   net.Listener
 	done chan error
+	// metricsHTTP serves /metrics alone when Config.MetricsAddr is set.
+	metricsHTTP *http.Server
+	metricsLn   net.Listener
 	// collect is the tracking endpoint, drained on shutdown.
 	collect *tracking.Collector
 	// reg is /metrics' registry, for workers beside the server (mail).
@@ -62,12 +83,12 @@ func New(cfg Config) (*Server, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := newMetrics(reg)
 
-	console, err := web.New(svc, web.Options{Logger: cfg.Logger, SecureCookies: cfg.SecureCookies, Transfer: consoleTransfer{transfer.New(svc, cfg.DB)}})
+	console, err := web.New(svc, web.Options{Logger: cfg.Logger, SecureCookies: cfg.SecureCookies, Transfer: consoleTransfer{transfer.New(svc, cfg.DB)}, Routed: routed})
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version}))
+	mux.Handle("/api/v1/", api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Routed: routed}))
 	mux.Handle("/", console)
 	// Passive collection (/t.js, /t/config, /t/collect) sits outside the
 	// console's session and CSRF middleware: public, cross-origin by
@@ -112,20 +133,50 @@ func New(cfg Config) (*Server, error) {
 		}
 		w.Write([]byte("ready\n"))
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	metricsHandler := metricsAuth(cfg.MetricsToken, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if cfg.MetricsAddr == "" {
+		mux.Handle("GET /metrics", metricsHandler)
+	}
 
 	h := recoverPanics(cfg.Logger, m.instrument(logRequests(cfg.Logger, limitBody(mux))))
 	s := &Server{cfg: cfg, done: make(chan error, 1), collect: collect, reg: reg}
+	if cfg.ReadTimeout <= 0 {
+		cfg.ReadTimeout = DefaultReadTimeout
+	}
 	s.http = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       5 * time.Minute,  // large CSV uploads on slow links
+		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      10 * time.Minute, // full exports stream for a while
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 	}
+	if cfg.MetricsAddr != "" {
+		mmux := http.NewServeMux()
+		mmux.Handle("GET /metrics", metricsHandler)
+		s.metricsHTTP = &http.Server{Handler: mmux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
+			WriteTimeout: time.Minute, ErrorLog: s.http.ErrorLog}
+	}
 	return s, nil
+}
+
+// metricsAuth asks for "Authorization: Bearer <token>" when a token is
+// configured: the metrics name routes, error rates and the Go runtime's
+// state, which is no business of the public.
+func metricsAuth(token string, next http.Handler) http.Handler {
+	if token == "" {
+		return next
+	}
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // Handler exposes the handler tree for tests.
@@ -139,6 +190,19 @@ func (s *Server) Start() error {
 	}
 	s.ln = ln
 	s.stopSweep = web.SweepUploads(s.cfg.Logger)
+	if s.metricsHTTP != nil {
+		mln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return crm.Errorf(crm.EINVALID, "cannot listen on %s: %v", s.cfg.MetricsAddr, err)
+		}
+		s.metricsLn = mln
+		go func() {
+			if err := s.metricsHTTP.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.cfg.Logger.Error("metrics listener", "err", err)
+			}
+		}()
+	}
 	go func() {
 		err := s.http.Serve(ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -157,6 +221,15 @@ func (s *Server) URL() string {
 	return "http://" + s.ln.Addr().String()
 }
 
+// MetricsURL is the base URL of the metrics listener ("" when /metrics is
+// served beside the console).
+func (s *Server) MetricsURL() string {
+	if s.metricsLn == nil {
+		return ""
+	}
+	return "http://" + s.metricsLn.Addr().String()
+}
+
 // Wait blocks until the server stops by itself (a listener error).
 func (s *Server) Wait() <-chan error { return s.done }
 
@@ -166,7 +239,11 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.stopSweep != nil {
 		s.stopSweep()
 	}
-	return errors.Join(s.http.Shutdown(ctx), s.collect.Close(ctx))
+	var merr error
+	if s.metricsHTTP != nil {
+		merr = s.metricsHTTP.Shutdown(ctx)
+	}
+	return errors.Join(s.http.Shutdown(ctx), merr, s.collect.Close(ctx))
 }
 
 // Registry is the registry /metrics serves, so background workers started

@@ -30,7 +30,11 @@ type Signer struct{ key []byte }
 // New returns a signer; key should be at least 32 random bytes.
 func New(key []byte) *Signer { return &Signer{key: append([]byte(nil), key...)} }
 
-var b64 = base64.RawURLEncoding
+// b64 decodes strictly: a token's last character carries unused bits,
+// and without Strict four spellings of it decode to the same bytes, so one
+// link would have four valid forms (a replay filter keyed on the token
+// text would see four links).
+var b64 = base64.RawURLEncoding.Strict()
 
 // Token signs subject for purpose until exp. A zero exp never expires.
 // The subject must not contain "|"; it is readable by whoever holds the

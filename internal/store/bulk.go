@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"hash/maphash"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ecrm/ecrm/internal/crm"
 )
@@ -117,7 +119,12 @@ type ContactImport struct {
 
 	companiesCreated int
 
-	decided bool         // whether to rebuild was decided at the first Write
+	decided bool // whether to rebuild was decided at the first Write
+	// events: every contact written so far was announced by its own
+	// webhook event, which only a one-batch import of at most
+	// crm.ImportEventLimit changes does (see crm.ContactImportSummary).
+	events  bool
+	started time.Time
 	bulk    *bulkSession // the rebuild transaction, if any (bulk_rebuild.go)
 	aborted bool         // a rebuild import failed: nothing was stored
 }
@@ -152,7 +159,7 @@ func (db *DB) BeginContactImport(ctx context.Context, opts ImportOptions) (*Cont
 	if err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM contacts LIMIT 1) x`).Scan(&any); err != nil {
 		return nil, db.mapErr(err)
 	}
-	return &ContactImport{db: db, actor: a, opts: opts, defs: defs, checkDB: any > 0,
+	return &ContactImport{db: db, actor: a, opts: opts, defs: defs, checkDB: any > 0, started: db.Now().UTC().Truncate(time.Millisecond), events: true,
 		seed: maphash.MakeSeed(), seen: map[uint64]struct{}{}, companies: map[string]int64{}}, nil
 }
 
@@ -239,8 +246,13 @@ func (imp *ContactImport) Write(ctx context.Context, b *Batch, offset int) error
 	if imp.aborted {
 		return crm.Errorf(crm.ECONFLICT, "the import has failed")
 	}
-	if !imp.decided {
+	if imp.decided {
+		// A second batch: the import is large, later contacts are
+		// announced by the summary only.
+		imp.events = false
+	} else {
 		imp.decided = true
+		imp.events = b.n < ImportBatch
 		if imp.db.dialect.name() == "sqlite" && b.n >= ImportBatch {
 			s, err := imp.startBulk(ctx)
 			if err != nil {
@@ -287,6 +299,7 @@ func (imp *ContactImport) abort(ctx context.Context) {
 type batchWrite struct {
 	res       ImportResult
 	fresh     []*crm.Contact
+	updated   []int64 // existing contacts the batch changed
 	hashes    []uint64
 	companies map[string]int64
 	created   int
@@ -340,6 +353,7 @@ func (imp *ContactImport) writeBatch(ctx context.Context, tx *bulkTx, b *Batch, 
 				if err := imp.update(ctx, tx.Tx, id, p); err != nil {
 					return err
 				}
+				w.updated = append(w.updated, id)
 				res.Updated++
 			} else {
 				res.Skipped++
@@ -356,7 +370,31 @@ func (imp *ContactImport) writeBatch(ctx context.Context, tx *bulkTx, b *Batch, 
 		return err
 	}
 	res.Created = len(w.fresh)
+	if imp.events {
+		if len(w.fresh)+len(w.updated) > crm.ImportEventLimit {
+			imp.events = false
+		} else if err := imp.announce(ctx, tx.Tx, w); err != nil {
+			return err
+		}
+	}
 	slices.SortStableFunc(res.Errors, func(a, b RowError) int { return a.Index - b.Index })
+	return nil
+}
+
+// announce sends contact.created and contact.updated for the contacts a
+// batch wrote, in its transaction, like single creations and edits do.
+func (imp *ContactImport) announce(ctx context.Context, tx *Tx, w *batchWrite) error {
+	for _, c := range w.fresh {
+		id := c.ID
+		if err := tx.emit(ctx, crm.EventContactCreated, func() (any, error) { return imp.db.findContact(ctx, tx, crm.SystemActor, id) }); err != nil {
+			return err
+		}
+	}
+	for _, id := range w.updated {
+		if err := tx.emit(ctx, crm.EventContactUpdated, func() (any, error) { return imp.db.findContact(ctx, tx, crm.SystemActor, id) }); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -397,8 +435,13 @@ func (imp *ContactImport) Finish(ctx context.Context) error {
 	summary, _ := json.Marshal(map[string]any{"created": imp.res.Created, "updated": imp.res.Updated,
 		"skipped": imp.res.Skipped, "rejected": imp.res.Rejected(), "dedupe": imp.opts.Dedupe,
 		"companies_created": imp.companiesCreated})
+	event := &crm.ContactImportSummary{Created: imp.res.Created, Updated: imp.res.Updated, Skipped: imp.res.Skipped,
+		Rejected: imp.res.Rejected(), Dedupe: cmp.Or(imp.opts.Dedupe, DedupeSkip), ContactEvents: imp.events, StartedAt: imp.started}
 	audit := func(tx *Tx) error {
-		return tx.audit(ctx, "import", "contact", 0, nil, json.RawMessage(summary))
+		if err := tx.audit(ctx, "import", "contact", 0, nil, json.RawMessage(summary)); err != nil {
+			return err
+		}
+		return tx.emit(ctx, crm.EventContactImportCompleted, event)
 	}
 	if s := imp.bulk; s != nil {
 		imp.bulk = nil

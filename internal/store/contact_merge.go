@@ -51,6 +51,9 @@ func (db *DB) BulkContacts(ctx context.Context, op crm.BulkOp) (int, error) {
 				if err := tx.audit(ctx, "bulk_delete", "contact", id, before, nil); err != nil {
 					return err
 				}
+				if err := tx.emit(ctx, crm.EventContactDeleted, before); err != nil {
+					return err
+				}
 				n++
 				continue
 			}
@@ -73,6 +76,11 @@ func (db *DB) BulkContacts(ctx context.Context, op crm.BulkOp) (int, error) {
 				return err
 			}
 			if err := tx.audit(ctx, "bulk_update", "contact", id, before, &c); err != nil {
+				return err
+			}
+			// One event per contact, as for single edits: a bulk edit is
+			// at most 10,000 contacts, and receivers need the ids.
+			if err := tx.emit(ctx, crm.EventContactUpdated, func() (any, error) { return db.findContact(ctx, tx, crm.SystemActor, id) }); err != nil {
 				return err
 			}
 			n++
@@ -300,7 +308,20 @@ func (db *DB) MergeContacts(ctx context.Context, keepID, otherID int64) (*crm.Co
 		if err := tx.audit(ctx, "merge", "contact", keepID, map[string]any{"kept": &before, "merged": other}, &m); err != nil {
 			return err
 		}
-		return tx.audit(ctx, "delete", "contact", otherID, other, map[string]any{"merged_into": keepID})
+		if err := tx.audit(ctx, "delete", "contact", otherID, other, map[string]any{"merged_into": keepID}); err != nil {
+			return err
+		}
+		kept := func() (any, error) { return db.findContact(ctx, tx, crm.SystemActor, keepID) }
+		if err := tx.emit(ctx, crm.EventContactMerged, func() (any, error) {
+			c, err := db.findContact(ctx, tx, crm.SystemActor, keepID)
+			return &crm.ContactMerge{Contact: c, MergedID: otherID, Merged: other}, err
+		}); err != nil {
+			return err
+		}
+		if err := tx.emit(ctx, crm.EventContactUpdated, kept); err != nil {
+			return err
+		}
+		return tx.emit(ctx, crm.EventContactDeleted, other)
 	})
 	if err != nil {
 		return nil, err

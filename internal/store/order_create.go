@@ -224,7 +224,19 @@ func (tx *Tx) orderCustomer(ctx context.Context, a *crm.Actor, in *crm.OrderInpu
 	}
 	email := *in.Email
 	var id int64
-	err := tx.QueryRowContext(ctx, `SELECT contact_id FROM contact_emails WHERE email = $1 ORDER BY contact_id LIMIT 1`, email).Scan(&id)
+	var err error
+	if a.Restricted() {
+		// An own-records-only user looks among their own customers
+		// only: another owner's customer with this address gets a new
+		// contact of theirs, exactly as an unknown address does. Refusing
+		// it instead would tell them the address is someone's customer
+		// (and refusing unknown addresses too would stop them taking a new
+		// customer's order by phone). Someone who sees both can merge them.
+		err = tx.QueryRowContext(ctx, `SELECT e.contact_id FROM contact_emails e JOIN contacts c ON c.id = e.contact_id
+			WHERE e.email = $1 AND c.owner_id = $2 ORDER BY e.contact_id LIMIT 1`, email, a.UserID).Scan(&id)
+	} else {
+		err = tx.QueryRowContext(ctx, `SELECT contact_id FROM contact_emails WHERE email = $1 ORDER BY contact_id LIMIT 1`, email).Scan(&id)
+	}
 	if err == nil {
 		return id, tx.visibleContact(ctx, a, id)
 	}

@@ -115,6 +115,11 @@ func (db *DB) UpdateUser(ctx context.Context, id int64, in crm.UserInput) (*crm.
 			u.Active = *in.Active
 		}
 		if in.Password != nil {
+			// Validate saw only the fields given; the password must not
+			// be made of the account's email or name either.
+			if err := crm.CheckNewPassword(*in.Password, u.Email, u.Name); err != nil {
+				return err
+			}
 			u.PasswordHash = hashPassword(db.PasswordCost, *in.Password)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET email=$1, name=$2, role=$3, language=$4, active=$5, password_hash=$6, updated_at=$7 WHERE id=$8`,
@@ -164,14 +169,17 @@ func (db *DB) ChangePassword(ctx context.Context, id int64, oldPassword, newPass
 		return err
 	}
 	return db.inTx(ctx, func(tx *Tx) error {
-		var hash string
-		if err := tx.QueryRowContext(ctx, `SELECT password_hash FROM users WHERE id = $1`, id).Scan(&hash); err != nil {
+		var hash, email, name string
+		if err := tx.QueryRowContext(ctx, `SELECT password_hash, email, name FROM users WHERE id = $1`, id).Scan(&hash, &email, &name); err != nil {
 			return err
 		}
 		if !a.System && !checkPassword(hash, oldPassword) {
 			var v crm.Validation
 			v.Add("old_password", "wrong_password")
 			return v.Err()
+		}
+		if err := crm.CheckNewPassword(newPassword, email, name); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3`, hashPassword(db.PasswordCost, newPassword), ms(tx.now), id); err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,6 +164,15 @@ func (t *Transfer) consentRow(ctx context.Context, get func(string) string, ref 
 	email, ok := crm.NormalizeEmail(get("email"))
 	if !ok {
 		return in, "email", "not a valid email address"
+	}
+	if in.IP != "" {
+		// Proof of consent names the address it came from: an IP, or
+		// nothing, never free text.
+		addr, err := netip.ParseAddr(in.IP)
+		if err != nil {
+			return in, "ip", "not an IP address (203.0.113.9 or 2001:db8::1)"
+		}
+		in.IP = addr.String()
 	}
 	page, err := t.svc.Contacts.FindContacts(ctx, crm.ContactFilter{Email: email, Limit: 1})
 	if err != nil {

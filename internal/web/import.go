@@ -20,6 +20,11 @@ import (
 	"github.com/ecrm/ecrm/internal/crm"
 )
 
+// UploadReadTimeout is how long a signed-in user's upload (the import
+// wizard, the order import) may take to arrive: 64 MB at 110 kB/s. The
+// server's own read timeout, for everyone else, is much shorter.
+const UploadReadTimeout = 10 * time.Minute
+
 // The import wizard keeps the uploaded file between its steps in a
 // directory of its own under the OS temp directory (uploadDir), under a
 // random name carried in a hidden field. No server memory is involved, but

@@ -42,7 +42,8 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 		s.render(w, r, status, "login", v)
 		return nil
 	}
-	if !s.limiter.allow(clientIP(r), email) {
+	ok, succeeded := s.limiter.begin(clientIP(r), email)
+	if !ok {
 		return fail(http.StatusTooManyRequests, v.L.T("console.login.rate_limited"))
 	}
 	u, err := s.svc.Users.Authenticate(r.Context(), email, password)
@@ -50,8 +51,10 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 		return fail(http.StatusUnauthorized, v.L.T("console.login.failed"))
 	}
 	if err != nil {
+		succeeded() // not a wrong password: the database failed
 		return err
 	}
+	succeeded()
 	if old := stateOf(r).token; old != "" {
 		if err := s.svc.Users.DeleteSession(r.Context(), old); err != nil {
 			return err

@@ -249,5 +249,19 @@ func (s *server) handler() http.Handler {
 	cop.SetDenyHandler(s.adapt(func(w http.ResponseWriter, r *http.Request) error {
 		return crm.Errorf(crm.EFORBIDDEN, "cross-origin request refused")
 	}))
-	return securityHeaders(cop.Handler(s.session(mux)))
+	h := securityHeaders(cop.Handler(s.session(mux)))
+	if s.routed == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		// Matched again here because cross-origin refusals answer before
+		// the mux runs, and the session middleware hands the mux a copy
+		// of the request whose Pattern we would not see.
+		_, pattern := mux.Handler(r)
+		if pattern == "/" { // the catch-all "no such page"
+			pattern = ""
+		}
+		s.routed(r, pattern)
+	})
 }

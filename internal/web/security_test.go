@@ -248,7 +248,7 @@ func TestMassAssignment(t *testing.T) {
 
 func TestLoginRateLimit(t *testing.T) {
 	e := newEnv(t, storetest.Open(t, "sqlite"))
-	for i := 0; i < emailBurst; i++ {
+	for i := 0; i < pairBurst; i++ {
 		if rec, _ := e.login(nil, "admin@example.com", "guess"+itoa(int64(i))); rec.Code != http.StatusUnauthorized {
 			t.Fatalf("attempt %d = %d, want 401", i+1, rec.Code)
 		}

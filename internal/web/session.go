@@ -126,6 +126,10 @@ func (s *server) guard(perms []crm.Permission, h handler) handler {
 			limit := int64(maxForm)
 			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 				limit = maxUpload + maxForm
+				// A signed-in user's file may take longer to arrive than
+				// the server's read timeout allows anyone else (an error
+				// only where the writer cannot set deadlines, i.e. tests).
+				http.NewResponseController(w).SetReadDeadline(time.Now().Add(UploadReadTimeout))
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			if err := s.checkCSRF(r, st); err != nil {

@@ -20,6 +20,10 @@ type Options struct {
 	Logger        *slog.Logger
 	SecureCookies bool     // set Secure on cookies (true unless serving plain HTTP on localhost)
 	Transfer      Transfer // import/export back end, may be nil in tests → those pages answer 404
+	// Routed, when set, is called after every request with the route
+	// pattern that serves its path ("" when none does), so metrics can
+	// label requests by route and never by the raw path.
+	Routed func(r *http.Request, pattern string)
 }
 
 // Transfer is implemented by internal/transfer; the console only calls it.
@@ -54,9 +58,11 @@ type server struct {
 	log      *slog.Logger
 	secure   bool
 	transfer Transfer
+	routed   func(*http.Request, string)
 	pages    *pages
 	assets   *assets
-	limiter  *loginLimiter
+	// limiter counts failed sign-ins per IP and per (email, IP).
+	limiter *loginFailures
 	// prefsLimiter bounds preference-centre saves per IP and per link.
 	prefsLimiter *loginLimiter
 	routes       []route
@@ -85,7 +91,8 @@ func newServer(svc *crm.Services, opts Options) (*server, error) {
 		log:          opts.Logger,
 		secure:       opts.SecureCookies,
 		transfer:     opts.Transfer,
-		limiter:      newLoginLimiter(),
+		routed:       opts.Routed,
+		limiter:      newLoginFailures(),
 		prefsLimiter: newLoginLimiter(),
 		forms:        newFormLimiter(),
 		surveys:      newSurveyLimits(),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 	"syscall"
 
 	"github.com/ecrm/ecrm/internal/crm"
@@ -112,4 +113,47 @@ func guardedDial(d *net.Dialer) func(ctx context.Context, network, address strin
 		}
 		return d.DialContext(ctx, network, address)
 	}
+}
+
+// Resolve returns an address of host that Allowed accepts, for outbound
+// connections that cannot go through NewClient's dialer (the SMTP
+// client, whose implicit TLS needs its own dialer): every address the
+// name has must be allowed, and the caller connects to the one returned,
+// so a name that resolves elsewhere a moment later (rebinding) does not
+// matter. IPv6 addresses come in brackets, ready for "host:port".
+func Resolve(ctx context.Context, host string) (string, error) {
+	if ip, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
+		if !Allowed(ip) {
+			return "", fmt.Errorf("%w: %s is an internal address", ErrForbiddenAddress, host)
+		}
+		return bracket(ip), nil
+	}
+	if !crm.ValidWebhookHost(host) {
+		return "", fmt.Errorf("%w: %q is not a host name", ErrForbiddenAddress, host)
+	}
+	ips, err := net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return "", err
+	}
+	var pick netip.Addr
+	for _, ip := range ips {
+		if !Allowed(ip) {
+			return "", fmt.Errorf("%w: %s resolves to an internal address", ErrForbiddenAddress, host)
+		}
+		if !pick.IsValid() || (ip.Unmap().Is4() && !pick.Unmap().Is4()) {
+			pick = ip // IPv4 first: the route most hosts have
+		}
+	}
+	if !pick.IsValid() {
+		return "", fmt.Errorf("%s has no address", host)
+	}
+	return bracket(pick), nil
+}
+
+func bracket(ip netip.Addr) string {
+	ip = ip.Unmap()
+	if ip.Is6() {
+		return "[" + ip.String() + "]"
+	}
+	return ip.String()
 }
