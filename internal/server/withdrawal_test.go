@@ -81,6 +81,18 @@ func TestWithdrawalStopsCollectOnEveryServer(t *testing.T) {
 				t.Fatalf("visitor not linked: %+v, %v", v, err)
 			}
 
+			// The batch is written before the person withdraws (one written
+			// after would be refused too: that is the point).
+			for deadline := time.Now().Add(10 * time.Second); ; {
+				p, err := a.db.FindEvents(ctx, crm.EventFilter{VisitorID: linked, Limit: 10})
+				if err == nil && len(p.Items) == 1 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the visitor's first event was not written: %v", err)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
 			link, err := a.db.PreferencesURL(ctx, contact.ID)
 			if err != nil {
 				t.Fatal(err)
