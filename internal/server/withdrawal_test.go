@@ -40,7 +40,8 @@ func TestWithdrawalStopsCollectOnEveryServer(t *testing.T) {
 					t.Fatal(err)
 				}
 				t.Cleanup(func() { db.Close() })
-				srv, err := New(Config{Addr: "127.0.0.1:0", DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+				// Two servers on one SQLite file need a spool each.
+				srv, err := New(Config{Addr: "127.0.0.1:0", DB: db, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Tracking: tracking.Options{SpoolDir: t.TempDir()}})
 				if err != nil {
 					t.Fatal(err)
 				}
