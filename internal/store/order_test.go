@@ -375,7 +375,7 @@ func TestOwnOnlyOrders(t *testing.T) {
 		if err := db.SetRoleOwnOnly(sys, crm.RoleSales, true); err != nil {
 			t.Fatal(err)
 		}
-		sam, _ := storetest.User(t, db, crm.RoleSales, "sam@example.com")
+		sam, samUser := storetest.User(t, db, crm.RoleSales, "sam@example.com")
 		mine, err := db.CreateOrder(sam, order("mine@example.com", line("HAT", 1)))
 		if err != nil {
 			t.Fatal(err)
@@ -394,9 +394,21 @@ func TestOwnOnlyOrders(t *testing.T) {
 		if _, err := db.SetOrderStatus(sam, theirs.ID, crm.OrderStatusInput{Status: crm.OrderCancelled}); crm.ErrorCode(err) != crm.ENOTFOUND {
 			t.Fatalf("cancelling another's order: %v", err)
 		}
-		// Ordering for a customer one cannot see is refused too.
-		if _, err := db.CreateOrder(sam, order("theirs@example.com", line("HAT", 1))); crm.ErrorCode(err) != crm.EINVALID {
-			t.Fatalf("ordering for another's customer: %v", err)
+		// Ordering for a customer one cannot see, named by id, is refused.
+		byID := order("", line("HAT", 1))
+		byID.Email, byID.ContactID = nil, theirs.ContactID
+		if _, err := db.CreateOrder(sam, byID); crm.ErrorCode(err) != crm.EINVALID {
+			t.Fatalf("ordering for another's customer by id: %v", err)
+		}
+		// Named by email, it is answered as an unknown address is: a new
+		// customer of one's own, so the answer does not tell that the
+		// address is someone's customer (issue 9, item 17).
+		o, err := db.CreateOrder(sam, order("theirs@example.com", line("HAT", 1)))
+		if err != nil || o.ContactID == nil || *o.ContactID == *theirs.ContactID {
+			t.Fatalf("ordering with another's customer's email: %+v, %v", o, err)
+		}
+		if c, err := db.FindContactByID(sam, *o.ContactID); err != nil || c.OwnerID == nil || *c.OwnerID != samUser.ID {
+			t.Fatalf("the new customer is not the own-only user's: %+v, %v", c, err)
 		}
 		ro, _ := storetest.User(t, db, crm.RoleReadOnly, "ro@example.com")
 		if _, err := db.CreateOrder(ro, order("x@example.com", line("HAT", 1))); crm.ErrorCode(err) != crm.EFORBIDDEN {
