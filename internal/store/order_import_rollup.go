@@ -55,32 +55,43 @@ func newImportRollup() *importRollup {
 }
 
 // add counts one stored order (its total is the sum of its lines);
-// currency is the shop's, in which facts count amounts.
+// currency is the shop's, in which facts count amounts. A guest order
+// (contact 0) counts in the days only; a credit note's negative total
+// counts in revenue and spend, in no count of orders or purchases.
 func (r *importRollup) add(o *crm.HistoricalOrder, contact, total int64, currency string) {
-	fc := r.facts[contact]
-	if fc == nil {
-		fc = &rollupFacts{}
-		r.facts[contact] = fc
+	var fc *rollupFacts
+	if contact != 0 {
+		if fc = r.facts[contact]; fc == nil {
+			fc = &rollupFacts{}
+			r.facts[contact] = fc
+		}
 	}
-	if !crm.Purchased(o.Status) {
+	credit := o.Kind == crm.OrderKindCredit
+	if !crm.Purchased(o.Status) && !credit {
 		return
 	}
 	at := ms(o.PlacedAt)
-	fc.orders++
-	if o.Currency == currency {
-		fc.spent += total
+	if fc != nil {
+		if o.Currency == currency {
+			fc.spent += total
+		}
+		if !credit {
+			fc.orders++
+			if fc.orders == 1 || at < fc.first {
+				fc.first = at
+			}
+			fc.last = max(fc.last, at)
+		}
 	}
-	if fc.orders == 1 || at < fc.first {
-		fc.first = at
-	}
-	fc.last = max(fc.last, at)
 	d := rollupDay{at / dayMS, o.Currency}
 	s := r.days[d]
 	if s == nil {
 		s = &rollupSum{}
 		r.days[d] = s
 	}
-	s.n++
+	if !credit {
+		s.n++
+	}
 	s.revenue += total
 	for _, l := range o.Lines {
 		k := rollupProduct{d, l.SKU}
@@ -90,9 +101,14 @@ func (r *importRollup) add(o *crm.HistoricalOrder, contact, total int64, currenc
 			r.prods[k] = p
 		}
 		p.name = max(p.name, l.Name) // MAX(name), as the SQL recompute
-		p.n++
+		if !credit {
+			p.n++
+		}
 		p.qty += l.Quantity
 		p.revenue += l.Total
+	}
+	if contact == 0 || credit {
+		return // customer_firsts are purchases of customers
 	}
 	f := r.firsts[contact]
 	switch {

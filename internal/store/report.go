@@ -105,7 +105,7 @@ func (db *DB) reportRange(ctx context.Context, f crm.SalesReportFilter, cal crm.
 func (db *DB) reportDays(ctx context.Context, rep *crm.SalesReport, from, to int64) error {
 	rows, err := db.read.QueryContext(ctx, `SELECT day, CAST(SUM(orders) AS BIGINT),
   CAST(SUM(CASE WHEN currency = $3 THEN revenue ELSE 0 END) AS BIGINT)
-FROM sales_days WHERE day >= $1 AND day < $2 GROUP BY day HAVING SUM(orders) > 0 ORDER BY day`, from/dayMS, to/dayMS, rep.Currency)
+FROM sales_days WHERE day >= $1 AND day < $2 GROUP BY day HAVING SUM(orders) > 0 OR SUM(revenue) <> 0 ORDER BY day`, from/dayMS, to/dayMS, rep.Currency)
 	if err != nil {
 		return db.mapErr(err)
 	}

@@ -22,7 +22,9 @@ import (
 const rollupMargin = 5 * time.Minute
 
 // rollupDayRange recomputes the day rollups for orders placed in
-// [from, to) (unix ms, whole days). Day numbers are computed here, not in
+// [from, to) (unix ms, whole days): purchases are counted and summed,
+// credit notes (returns and cancellations, negative totals) only summed,
+// so revenue is net. Day numbers are computed here, not in
 // SQL, so PostgreSQL never has to guess a parameter's type from "$1 / n".
 func (tx *Tx) rollupDayRange(ctx context.Context, from, to int64) error {
 	days := []any{from / dayMS, to / dayMS}
@@ -33,14 +35,14 @@ func (tx *Tx) rollupDayRange(ctx context.Context, from, to int64) error {
 	}{
 		{`DELETE FROM sales_days WHERE day >= $1 AND day < $2`, days},
 		{`INSERT INTO sales_days (day, currency, orders, revenue)
-SELECT placed_at / 86400000, currency, COUNT(*), SUM(total) FROM orders
-WHERE placed_at >= $1 AND placed_at < $2 AND status IN ` + purchasedSQL + `
+SELECT placed_at / 86400000, currency, SUM(CASE WHEN kind = 'credit' THEN 0 ELSE 1 END), SUM(total) FROM orders
+WHERE placed_at >= $1 AND placed_at < $2 AND ` + netSQL("") + `
 GROUP BY placed_at / 86400000, currency`, span},
 		{`DELETE FROM sales_product_days WHERE day >= $1 AND day < $2`, days},
 		{`INSERT INTO sales_product_days (day, currency, sku, name, lines, quantity, revenue)
-SELECT o.placed_at / 86400000, o.currency, l.sku, MAX(l.name), COUNT(*), SUM(l.quantity), SUM(l.total)
+SELECT o.placed_at / 86400000, o.currency, l.sku, MAX(l.name), SUM(CASE WHEN o.kind = 'credit' THEN 0 ELSE 1 END), SUM(l.quantity), SUM(l.total)
 FROM orders o JOIN order_lines l ON l.order_id = o.id
-WHERE o.placed_at >= $1 AND o.placed_at < $2 AND o.status IN ` + purchasedSQL + `
+WHERE o.placed_at >= $1 AND o.placed_at < $2 AND ` + netSQL("o.") + `
 GROUP BY o.placed_at / 86400000, o.currency, l.sku`, span},
 	} {
 		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
