@@ -20,9 +20,10 @@ type HistoricalOrder struct {
 	Line       int    // where the order starts in its file, for reports
 	ExternalID string // deterministic, so a re-import skips it
 	// Kind is OrderKindOrder (or "") for a sale, OrderKindCredit for a
-	// cancellation or return: a credit note whose lines have negative
-	// quantities and totals, stored with status refunded, and netted
-	// against revenue and the customer's spend.
+	// cancellation or return: a credit note whose lines count the units
+	// given back and whose totals are negative, stored with status
+	// refunded, and netted against revenue, units sold and the
+	// customer's spend.
 	Kind           string
 	CustomerSource string
 	CustomerID     string
@@ -219,11 +220,11 @@ func (o *HistoricalOrder) Validate() error {
 	var sum int64
 	for i := range o.Lines {
 		l := &o.Lines[i]
-		// A credit note's lines are the sale's negated: quantity and
-		// total below zero, the unit price as sold.
+		// A credit note's lines count the units given back and the
+		// unit price as sold; their totals are below zero.
 		q, total := l.Quantity, l.Total
 		if credit {
-			q, total = -q, -total
+			total = -total
 		}
 		switch {
 		case q <= 0 || q > 1e6:

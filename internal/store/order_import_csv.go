@@ -207,7 +207,13 @@ func csvOrders(r io.Reader, opts crm.OrderFileOptions) ([]crm.HistoricalOrder, [
 		case 0:
 			sales = append(sales, o)
 		case len(o.Lines):
+			// A credit note's lines count the units given back (as
+			// order_lines.quantity is positive) and its amounts are
+			// negative: the sign is the document's.
 			o.Kind = crm.OrderKindCredit
+			for i := range o.Lines {
+				o.Lines[i].Quantity = -o.Lines[i].Quantity
+			}
 			credits = append(credits, o)
 		default:
 			for _, l := range o.Lines {

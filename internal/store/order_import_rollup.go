@@ -101,10 +101,12 @@ func (r *importRollup) add(o *crm.HistoricalOrder, contact, total int64, currenc
 			r.prods[k] = p
 		}
 		p.name = max(p.name, l.Name) // MAX(name), as the SQL recompute
-		if !credit {
+		if credit {
+			p.qty -= l.Quantity // units given back
+		} else {
 			p.n++
+			p.qty += l.Quantity
 		}
-		p.qty += l.Quantity
 		p.revenue += l.Total
 	}
 	if contact == 0 || credit {

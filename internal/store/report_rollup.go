@@ -40,7 +40,8 @@ WHERE placed_at >= $1 AND placed_at < $2 AND ` + netSQL("") + `
 GROUP BY placed_at / 86400000, currency`, span},
 		{`DELETE FROM sales_product_days WHERE day >= $1 AND day < $2`, days},
 		{`INSERT INTO sales_product_days (day, currency, sku, name, lines, quantity, revenue)
-SELECT o.placed_at / 86400000, o.currency, l.sku, MAX(l.name), SUM(CASE WHEN o.kind = 'credit' THEN 0 ELSE 1 END), SUM(l.quantity), SUM(l.total)
+SELECT o.placed_at / 86400000, o.currency, l.sku, MAX(l.name), SUM(CASE WHEN o.kind = 'credit' THEN 0 ELSE 1 END),
+  SUM(CASE WHEN o.kind = 'credit' THEN -l.quantity ELSE l.quantity END), SUM(l.total)
 FROM orders o JOIN order_lines l ON l.order_id = o.id
 WHERE o.placed_at >= $1 AND o.placed_at < $2 AND ` + netSQL("o.") + `
 GROUP BY o.placed_at / 86400000, o.currency, l.sku`, span},
