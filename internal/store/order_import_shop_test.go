@@ -135,13 +135,13 @@ func TestOrderImportOnlineRetail(t *testing.T) {
 		checkRetail := func(when string) {
 			t.Helper()
 			for q, want := range map[string]int64{
-				`SELECT COUNT(*) FROM orders`:                                                                  int64(len(sales) + len(credits)),
-				`SELECT COUNT(*) FROM orders WHERE kind = 'credit' AND status = 'refunded' AND total < 0`:      int64(len(credits)),
-				`SELECT COUNT(*) FROM orders WHERE contact_id IS NULL`:                                         int64(len(guests)),
-				`SELECT COUNT(*) FROM orders WHERE credit_for IS NOT NULL`:                                     int64(linked),
+				`SELECT COUNT(*) FROM orders`: int64(len(sales) + len(credits)),
+				`SELECT COUNT(*) FROM orders WHERE kind = 'credit' AND status = 'refunded' AND total < 0`:                                                                 int64(len(credits)),
+				`SELECT COUNT(*) FROM orders WHERE contact_id IS NULL`:                                                                                                    int64(len(guests)),
+				`SELECT COUNT(*) FROM orders WHERE credit_for IS NOT NULL`:                                                                                                int64(linked),
 				`SELECT COUNT(*) FROM orders o JOIN orders s ON s.id = o.credit_for WHERE s.contact_id <> o.contact_id OR s.placed_at > o.placed_at OR s.kind <> 'order'`: 0,
-				`SELECT COUNT(*) FROM contact_external_ids WHERE external_id LIKE '%.%'`:                       0,
-				`SELECT COUNT(*) FROM contacts`:                                                                int64(len(custSpent)),
+				`SELECT COUNT(*) FROM contact_external_ids WHERE external_id LIKE '%.%'`:                                                                                  0,
+				`SELECT COUNT(*) FROM contacts`: int64(len(custSpent)),
 				`SELECT COALESCE(SUM(total), 0) FROM orders WHERE status IN ('paid', 'shipped', 'delivered') OR kind = 'credit'`: net,
 			} {
 				if got := count(t, db, q); got != want {
