@@ -31,7 +31,7 @@ func runImportOrders(ctx context.Context, env Env, args []string) error {
 	timeline := c.fs.Bool("timeline", false, "also put every order on its customer's timeline (slower; the contact page lists purchases anyway)")
 	dateFormat := c.fs.String("date-format", "", "how the CSV's dates are written: iso, mdy, dmy or a Go layout (default: detect, refusing a file whose day/month order cannot be told). Accepted: "+store.DateFormatsHelp)
 	tz := c.fs.String("tz", "UTC", "IANA time zone of dates written without an offset, such as Europe/London")
-	maxRejects := c.fs.String("max-rejects", crm.DefaultMaxRejects, "store nothing when more lines than this are rejected: a count (100) or a share of the file's lines (5%)")
+	maxRejects := c.fs.String("max-rejects", "", "store nothing when more lines than this are rejected: a count (100) or a share of the file's lines (5%); default "+crm.DefaultMaxRejects)
 	// Flags may come before or after FILE (the usage puts them after).
 	var files []string
 	for {

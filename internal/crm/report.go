@@ -86,7 +86,7 @@ type OrderFileOptions struct {
 	TimeZone string `json:"time_zone"`
 	// MaxRejects is how many rejected lines the import tolerates before
 	// it stores nothing at all: a count ("100"), a share of the file's
-	// lines ("5%"), or "" for the default, DefaultMaxRejects.
+	// lines ("5%", rounded up), or "" for the default, DefaultMaxRejects.
 	MaxRejects string `json:"max_rejects"`
 	// CustomerSource names the system customer_id values come from
 	// (their external-id source); default "csv".
@@ -111,11 +111,13 @@ type RejectedLine struct {
 	Args []any  `json:"-"`
 }
 
-// DefaultMaxRejects is the rejected-line limit of an order import when
-// none is given: a file with more than a tenth of its lines rejected is
-// more likely misread (a wrong date format, a wrong column) than dirty,
-// and importing the rest would give wrong figures without saying so.
-const DefaultMaxRejects = "10%"
+// DefaultMaxRejects words the rejected-line limit of an order import when
+// none is given: 10 % of the file's lines, and never fewer than 10 lines.
+// A file with more than a tenth of its lines rejected is more likely
+// misread (a wrong date format, a wrong column) than dirty, and importing
+// the rest would give wrong figures without saying so; a small file with a
+// few bad lines imports the rest.
+const DefaultMaxRejects = "10% (at least 10 lines)"
 
 // OrderImportReport is the outcome of an order import.
 type OrderImportReport struct {

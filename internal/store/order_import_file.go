@@ -132,7 +132,8 @@ func rejectedReport(bad []crm.RejectedLine, lines int) *crm.OrderImportReport {
 	return rep
 }
 
-// rejectLimit is a parsed MaxRejects: a count, or a share of the lines.
+// rejectLimit is a parsed MaxRejects: a count, or a share of the lines
+// (rounded up) but never fewer than count.
 type rejectLimit struct {
 	count   int
 	percent float64 // used when ≥ 0
@@ -142,7 +143,8 @@ type rejectLimit struct {
 func parseMaxRejects(s string) (rejectLimit, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		s = crm.DefaultMaxRejects
+		// The default: a small file with a few bad lines still imports.
+		return rejectLimit{count: 10, percent: 10, text: crm.DefaultMaxRejects}, nil
 	}
 	l := rejectLimit{percent: -1, text: s}
 	var err error
@@ -168,7 +170,7 @@ func parseMaxRejects(s string) (rejectLimit, error) {
 // allowed is how many of lines may be rejected.
 func (l rejectLimit) allowed(lines int) int {
 	if l.percent >= 0 {
-		return int(math.Ceil(float64(lines) * l.percent / 100))
+		return max(l.count, int(math.Ceil(float64(lines)*l.percent/100)))
 	}
 	return l.count
 }

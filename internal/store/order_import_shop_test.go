@@ -421,7 +421,7 @@ func TestOrderImportMaxRejectsAndAudit(t *testing.T) {
 		"M4,ana@example.com,2011-01-03,TEA,1,2.50\n"
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := storetest.System()
-		for _, limit := range []string{"", "1", "10%", "25%"} { // 2 of 4 lines
+		for _, limit := range []string{"1", "10%", "25%"} { // 2 of 4 lines
 			rep, err := db.ImportOrders(ctx, strings.NewReader(file), crm.OrderFileOptions{MaxRejects: limit})
 			fe := crm.FieldErrors(err)
 			if len(fe) != 1 || fe[0].Key != "too_many_rejects" || rep == nil || rep.RejectedLines != 2 || len(rep.Rejected) != 4 {
@@ -434,12 +434,40 @@ func TestOrderImportMaxRejectsAndAudit(t *testing.T) {
 		if got := count(t, db, `SELECT COUNT(*) FROM orders`); got != 0 {
 			t.Fatalf("%d orders stored past the limit", got)
 		}
+		// The default: 10 % of the lines, at least 10.
+		many := func(n, bad int) string {
+			var b strings.Builder
+			b.WriteString("Order,Email,Date,SKU,Qty,Price\n")
+			for i := range n {
+				q := "1"
+				if i < bad {
+					q = "0"
+				}
+				fmt.Fprintf(&b, "N%d-%d,ana@example.com,2011-02-01,TEA,%s,2.50\n", n, i, q)
+			}
+			return b.String()
+		}
+		for _, c := range []struct{ lines, bad, orders int }{{12, 10, 2}, {12, 11, -1}, {150, 15, 135}, {150, 16, -1}} {
+			rep, err := db.ImportOrders(ctx, strings.NewReader(many(c.lines, c.bad)), crm.OrderFileOptions{})
+			if c.orders < 0 && (len(crm.FieldErrors(err)) != 1 || crm.FieldErrors(err)[0].Key != "too_many_rejects") {
+				t.Errorf("default limit, %d of %d bad: %v, want refused", c.bad, c.lines, err)
+			}
+			if c.orders >= 0 && (err != nil || rep.Orders != c.orders) {
+				t.Errorf("default limit, %d of %d bad: %+v %v, want %d orders", c.bad, c.lines, rep, err, c.orders)
+			}
+		}
+		if got := count(t, db, `SELECT COUNT(*) FROM orders`); got != 137 {
+			t.Fatalf("%d orders, want 137", got)
+		}
+		if _, err := store.Exec(ctx, db, `DELETE FROM orders`); err != nil {
+			t.Fatal(err)
+		}
 		rep, err := db.ImportOrders(ctx, strings.NewReader(file), crm.OrderFileOptions{MaxRejects: "50%"})
 		if err != nil || rep.Orders != 2 || rep.RejectedLines != 2 || rep.FileLines != 4 {
 			t.Fatalf("within the limit: %+v %v", rep, err)
 		}
 		var summary map[string]int
-		raw, err := store.QueryText(ctx, db, `SELECT after FROM audit_log WHERE action = 'import' AND entity = 'order'`)
+		raw, err := store.QueryText(ctx, db, `SELECT after FROM audit_log WHERE action = 'import' AND entity = 'order' ORDER BY id DESC LIMIT 1`)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -55,7 +55,7 @@ func TestOrderImportPage(t *testing.T) {
 		}
 		d := doc(t, rec)
 		stats, reason := d.Find("#order-import-report").Text(), d.Find("table tbody td").Eq(2).Text()
-		want := map[string][]string{"en": {"1 orders imported", "Enter a valid date."}, "fa": {"۱ سفارش وارد شد", "تاریخ"}, "ja": {"1 件の注文", "日付"}}[lang]
+		want := map[string][]string{"en": {"1 orders imported", "“2024-13-05” is not a date in an accepted format"}, "fa": {"۱ سفارش وارد شد", "تاریخ"}, "ja": {"1 件の注文", "日付"}}[lang]
 		if !strings.Contains(stats, want[0]) || !strings.Contains(reason, want[1]) {
 			t.Errorf("%s: report %q, reason %q", lang, stats, reason)
 		}
