@@ -148,10 +148,11 @@ func csvOrders(r io.Reader, opts crm.OrderFileOptions) ([]crm.HistoricalOrder, [
 	format := opts.DateFormat
 	if strings.TrimSpace(format) == "" {
 		f, ambiguous, mixed := detectDateFormat(dates)
+		example := firstNumericDate(dates)
 		var v crm.Validation
 		switch {
 		case ambiguous:
-			v.Add("date_format", "ambiguous_dates", firstNumericDate(dates), DateFormatsHelp)
+			v.Add("date_format", "ambiguous_dates", example, DateFormatsHelp)
 		case mixed:
 			v.Add("date_format", "mixed_dates", DateFormatsHelp)
 		}

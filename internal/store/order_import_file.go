@@ -102,9 +102,9 @@ func (db *DB) ImportOrders(ctx context.Context, r io.Reader, opts crm.OrderFileO
 	rep.CountRejectedLines()
 	if n := limit.allowed(rep.FileLines); rep.RejectedLines > n {
 		imp.Abort(ctx)
-		first := rep.Rejected[0]
+		first, text := rep.Rejected[0], limit.String()
 		var v crm.Validation
-		v.Add("max_rejects", "too_many_rejects", rep.RejectedLines, rep.FileLines, limit.String(), first.Line, first.Reason)
+		v.Add("max_rejects", "too_many_rejects", rep.RejectedLines, rep.FileLines, text, first.Line, first.Reason)
 		return rep, v.Err()
 	}
 	imp.fileLines, imp.rejectedLines = rep.FileLines, rep.RejectedLines
