@@ -106,6 +106,8 @@ func TestOrderImportShopExport(t *testing.T) {
 			// guest order in, the return out; orders are the two sales.
 			{name: "report net of the return", method: "GET", url: "/api/v1/reports/sales?from=2010-12-01&to=2010-12-31", key: key, wantStatus: 200,
 				wantContains: []string{`"revenue":4164`, `"orders":2`}},
+			{name: "the credit note", method: "GET", url: "/api/v1/orders?q=C536379", key: key, wantStatus: 200,
+				wantContains: []string{`"kind":"credit"`, `"status":"refunded"`, `"total":-510`}, wantAbsent: []string{`"credit_for":null`}},
 		})
 	})
 }
