@@ -53,8 +53,11 @@ func newDateReader(format, zone string) (*dateReader, error) {
 	case DateISO, DateMDY, DateDMY:
 		format = f
 	default:
-		// A Go layout must at least name the year, month and day.
-		if !strings.Contains(format, "2006") || !strings.Contains(format, "1") || !strings.Contains(format, "2") {
+		// A Go layout must name the year, month and day: a date written
+		// with it reads back as the same day.
+		probe := time.Date(2010, 12, 31, 8, 26, 0, 0, time.UTC)
+		back, err := time.Parse(format, probe.Format(format))
+		if err != nil || back.Year() != 2010 || back.Month() != 12 || back.Day() != 31 {
 			v.Add("date_format", "invalid_date_format", DateFormatsHelp)
 		}
 	}

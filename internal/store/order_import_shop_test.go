@@ -249,6 +249,8 @@ func TestOrderImportDateFormats(t *testing.T) {
 				"iso", []string{"2010-12-01 13:26", "2010-07-01 12:26", "2010-12-01 08:26"}},
 			{"Go layout", crm.OrderFileOptions{DateFormat: "02.01.2006 15:04"}, []string{"01.12.2010 08:26"},
 				"02.01.2006 15:04", []string{"2010-12-01 08:26"}},
+			{"Go layout with a month name, in a zone", crm.OrderFileOptions{DateFormat: "Jan 2 2006 3:04 PM", TimeZone: "Asia/Tehran"}, []string{"Dec 1 2010 8:26 PM"},
+				"Jan 2 2006 3:04 PM", []string{"2010-12-01 16:56"}},
 		} {
 			src := fmt.Sprintf("t%d", i)
 			c.opts.CustomerSource = src
@@ -275,6 +277,7 @@ func TestOrderImportDateFormats(t *testing.T) {
 			{"both orders", crm.OrderFileOptions{}, []string{"13/1/2011", "1/13/2011"}, "date_format", "mixed_dates"},
 			{"unknown zone", crm.OrderFileOptions{TimeZone: "Mars/Olympus"}, []string{"2011-01-01"}, "tz", "invalid_time_zone"},
 			{"bad format", crm.OrderFileOptions{DateFormat: "ymd"}, []string{"2011-01-01"}, "date_format", "invalid_date_format"},
+			{"layout without a day", crm.OrderFileOptions{DateFormat: "01/2006"}, []string{"2011-01-01"}, "date_format", "invalid_date_format"},
 		} {
 			_, err := db.ImportOrders(ctx, strings.NewReader(file("x", c.dates...)), c.opts)
 			fe := crm.FieldErrors(err)
