@@ -25,7 +25,10 @@ type orderImportInput struct {
 	Encoding    string `query:"encoding" enum:"utf-8,shift_jis,windows-1256" doc:"CSV encoding; detected when left out."`
 	Map         string `query:"map" maxLength:"2000" doc:"Column mapping field=Header,… for the fields order_id, email, customer_id, date, sku, name, quantity, unit_price, currency, status, channel; unmapped fields are found by their usual header names."`
 	MinorUnits  bool   `query:"minor_units" doc:"Unit prices are integers in minor units (cents) instead of decimals in major units (12.50)."`
-	Currency    string `query:"currency" maxLength:"3" doc:"Currency of rows without a currency column (default USD)."`
+	Currency    string `query:"currency" maxLength:"3" doc:"Currency of rows without a currency column (default: the shop currency). Orders in another currency than the shop's are stored but count in no revenue or spend; the report warns about them."`
+	DateFormat  string `query:"date_format" maxLength:"100" doc:"How the CSV's dates are written: iso, mdy, dmy or a Go layout. Left out, the format is detected from every date of the file, and a file whose day/month order cannot be told is refused (422 on date_format). Accepted: 2010-12-01, 2010-12-01 08:26[:00], 2010-12-01T08:26:00[Z|+01:00] (iso); 12/1/2010[ 8:26[:00][ AM]] (mdy); 1/12/2010[ 08:26[:00]] or 01.12.2010 (dmy)."`
+	TimeZone    string `query:"tz" maxLength:"64" doc:"IANA time zone of dates written without an offset (default UTC)."`
+	MaxRejects  string `query:"max_rejects" maxLength:"12" doc:"Store nothing when more lines than this are rejected: a count (100) or a share of the file's lines (5%). Default: 10% of the lines, at least 10."`
 	Source      string `query:"source" maxLength:"40" doc:"System the customer_id column comes from (default csv)."`
 	Timeline    bool   `query:"timeline" doc:"Also put every order on its customer's timeline (off by default: the contact's purchases list shows them anyway)."`
 	RawBody     []byte `contentType:"text/csv"`
@@ -41,7 +44,8 @@ func (s *server) importOrders(ctx context.Context, in *orderImportInput) (*order
 		return nil, crm.Errorf(crm.ENOTFOUND, "order import is not available")
 	}
 	opts := crm.OrderFileOptions{Format: in.Format, Encoding: in.Encoding, MinorUnits: in.MinorUnits, Currency: in.Currency,
-		CustomerSource: in.Source, Timeline: in.Timeline, Mapping: map[string]string{}}
+		CustomerSource: in.Source, Timeline: in.Timeline, Mapping: map[string]string{}, DateFormat: in.DateFormat, TimeZone: in.TimeZone,
+		MaxRejects: in.MaxRejects}
 	var v crm.Validation
 	for _, pair := range strings.Split(in.Map, ",") {
 		if strings.TrimSpace(pair) == "" {

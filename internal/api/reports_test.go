@@ -73,3 +73,42 @@ func TestOrderImportAndSalesReport(t *testing.T) {
 		}
 	})
 }
+
+// A shop's export through the API: US dates detected, a cancellation as a
+// credit note netted in the report, a guest order, "17850.0" as 17850; the
+// date format, time zone and rejected-line limit as query parameters.
+func TestOrderImportShopExport(t *testing.T) {
+	const retail = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n" +
+		"536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,12/1/2010 8:26,2.55,17850.0,United Kingdom\n" +
+		"536365,71053,WHITE METAL LANTERN,6,12/1/2010 8:26,3.39,17850,United Kingdom\n" +
+		"536366,22633,HAND WARMER UNION JACK,6,12/1/2010 8:28,1.85,,United Kingdom\n" +
+		"C536379,85123A,WHITE HANGING HEART T-LIGHT HOLDER,-2,12/13/2010 9:41,2.55,17850,United Kingdom\n"
+	const ambiguous = "InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID\n9,A,1,1/2/2011,1.00,1\n10,A,1,3/4/2011,1.00,1\n"
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		key := e.key("*")
+		if _, err := db.UpdateShopSettings(storetest.System(), crm.ShopSettings{Currency: "GBP"}); err != nil {
+			t.Fatal(err)
+		}
+		csv := []string{"Content-Type", "text/csv"}
+		e.run(t, []scenario{
+			{name: "ambiguous dates", method: "POST", url: "/api/v1/orders/import", body: ambiguous, key: key, headers: csv,
+				wantStatus: 422, wantContains: []string{`date_format`, `12/1/2010`}},
+			{name: "bad tz", method: "POST", url: "/api/v1/orders/import?date_format=dmy&tz=Nowhere/Else", body: ambiguous, key: key, headers: csv,
+				wantStatus: 422, wantContains: []string{`tz`}},
+			{name: "past max_rejects", method: "POST", url: "/api/v1/orders/import?date_format=iso&max_rejects=1", body: ambiguous, key: key, headers: csv,
+				wantStatus: 422, wantContains: []string{`max_rejects`, `2 of the file’s 2 lines were rejected`}},
+			{name: "shop export", method: "POST", url: "/api/v1/orders/import", body: retail, key: key, headers: csv,
+				wantStatus: 200, wantContains: []string{`"orders":3`, `"credit_notes":1`, `"credit_notes_linked":1`, `"guest_orders":1`, `"contacts_created":1`,
+					`"date_format":"mdy"`, `"file_lines":4`, `"rejected_lines":0`, `"shop_currency":"GBP"`}},
+			{name: "named format and zone", method: "POST", url: "/api/v1/orders/import?date_format=dmy&tz=Europe/London", body: ambiguous, key: key, headers: csv,
+				wantStatus: 200, wantContains: []string{`"orders":2`, `"date_format":"dmy"`}},
+			// 6 × 2.55 + 6 × 3.39 + 6 × 1.85 − 2 × 2.55 = 41.64 in December: the
+			// guest order in, the return out; orders are the two sales.
+			{name: "report net of the return", method: "GET", url: "/api/v1/reports/sales?from=2010-12-01&to=2010-12-31", key: key, wantStatus: 200,
+				wantContains: []string{`"revenue":4164`, `"orders":2`}},
+			{name: "the credit note", method: "GET", url: "/api/v1/orders?q=C536379", key: key, wantStatus: 200,
+				wantContains: []string{`"kind":"credit"`, `"status":"refunded"`, `"total":-510`}, wantAbsent: []string{`"credit_for":null`}},
+		})
+	})
+}

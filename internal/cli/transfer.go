@@ -42,7 +42,11 @@ func runImport(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "imported %s: %d created, %d updated, %d skipped, %d rejected\n", args[0], rep.Created, rep.Updated, rep.Skipped, len(rep.Rejected))
+	// Lines, not reasons: a line with two problems is counted once.
+	fmt.Fprintf(env.Stdout, "imported %s: %d created, %d updated, %d skipped, %d lines rejected\n", args[0], rep.Created, rep.Updated, rep.Skipped, rep.RejectedLines())
+	if rep.Created+rep.Updated+rep.Skipped == 0 && rep.RejectedLines() > 0 {
+		return fmt.Errorf("nothing was imported: every line was rejected")
+	}
 	return nil
 }
 

@@ -49,12 +49,17 @@ var Channels = []string{"web", "phone", "partner", "store"}
 // Order is a customer's purchase. Amounts are integer minor units of
 // Currency; Total = Subtotal − Discount + Tax.
 type Order struct {
-	ID             int64        `json:"id"`
-	ContactID      *int64       `json:"contact_id"` // nil once the customer is deleted
-	Status         string       `json:"status"`
-	Channel        string       `json:"channel"`
-	Currency       string       `json:"currency"`
-	ExternalID     string       `json:"external_id"` // the shop's own order number
+	ID         int64  `json:"id"`
+	ContactID  *int64 `json:"contact_id"` // nil once the customer is deleted
+	Status     string `json:"status"`
+	Channel    string `json:"channel"`
+	Currency   string `json:"currency"`
+	ExternalID string `json:"external_id"` // the shop's own order number
+	// Kind is OrderKindOrder, or OrderKindCredit for an imported
+	// cancellation or return (status refunded, negative total), and
+	// CreditFor the sale it cancels when the import found it.
+	Kind           string       `json:"kind" enum:"order,credit"`
+	CreditFor      *int64       `json:"credit_for"`
 	Subtotal       int64        `json:"subtotal"`
 	Discount       int64        `json:"discount"`
 	Tax            int64        `json:"tax"`

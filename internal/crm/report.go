@@ -13,10 +13,18 @@ import (
 
 // HistoricalOrder is one imported order. The customer is the contact with
 // external id CustomerID in CustomerSource (created when there is none),
-// else the contact with Email (created when there is none).
+// else the contact with Email (created when there is none); with neither
+// it is a guest order, stored without a contact: it counts in the shop's
+// revenue and in no customer's figures.
 type HistoricalOrder struct {
-	Line           int    // where the order starts in its file, for reports
-	ExternalID     string // deterministic, so a re-import skips it
+	Line       int    // where the order starts in its file, for reports
+	ExternalID string // deterministic, so a re-import skips it
+	// Kind is OrderKindOrder (or "") for a sale, OrderKindCredit for a
+	// cancellation or return: a credit note whose lines count the units
+	// given back and whose totals are negative, stored with status
+	// refunded, and netted against revenue, units sold and the
+	// customer's spend.
+	Kind           string
 	CustomerSource string
 	CustomerID     string
 	Email          string
@@ -41,6 +49,13 @@ type HistoricalLine struct {
 	Total     int64
 }
 
+// Kinds of order: a sale, or a credit note (a cancellation or return of
+// an earlier sale, with a negative total). Live orders are all sales.
+const (
+	OrderKindOrder  = "order"
+	OrderKindCredit = "credit"
+)
+
 // Order file formats.
 const (
 	OrderFormatCSV   = "csv"   // a generic CSV with a header, one line per row
@@ -58,8 +73,21 @@ type OrderFileOptions struct {
 	// MinorUnits says unit prices are integers in minor units (cents);
 	// by default they are decimals in major units ("12.50").
 	MinorUnits bool `json:"minor_units"`
-	// Currency is used for rows without a currency column (default USD).
+	// Currency is used for rows without a currency column (default: the
+	// shop currency).
 	Currency string `json:"currency"`
+	// DateFormat says how the CSV's dates are written: "" detects (and
+	// refuses a file whose day-month order cannot be told), "iso", "mdy"
+	// (12/1/2010), "dmy" (1/12/2010) or a Go layout
+	// ("02.01.2006 15:04"). ISO dates are accepted with mdy and dmy too.
+	DateFormat string `json:"date_format"`
+	// TimeZone is the IANA zone of dates written without an offset
+	// (default UTC).
+	TimeZone string `json:"time_zone"`
+	// MaxRejects is how many rejected lines the import tolerates before
+	// it stores nothing at all: a count ("100"), a share of the file's
+	// lines ("5%", rounded up), or "" for the default, DefaultMaxRejects.
+	MaxRejects string `json:"max_rejects"`
 	// CustomerSource names the system customer_id values come from
 	// (their external-id source); default "csv".
 	CustomerSource string `json:"customer_source"`
@@ -83,15 +111,47 @@ type RejectedLine struct {
 	Args []any  `json:"-"`
 }
 
+// DefaultMaxRejects words the rejected-line limit of an order import when
+// none is given: 10 % of the file's lines, and never fewer than 10 lines.
+// A file with more than a tenth of its lines rejected is more likely
+// misread (a wrong date format, a wrong column) than dirty, and importing
+// the rest would give wrong figures without saying so; a small file with a
+// few bad lines imports the rest.
+const DefaultMaxRejects = "10% (at least 10 lines)"
+
 // OrderImportReport is the outcome of an order import.
 type OrderImportReport struct {
-	Orders          int            `json:"orders"`
-	Lines           int            `json:"lines"`
-	Skipped         int            `json:"skipped" doc:"Orders already imported (same external id), not imported again."`
-	ContactsCreated int            `json:"contacts_created"`
-	ContactsMatched int            `json:"contacts_matched"`
-	FactsUpdated    int            `json:"facts_updated"`
+	Orders          int    `json:"orders" doc:"Orders stored, credit notes and guest orders included."`
+	Lines           int    `json:"lines"`
+	Credits         int    `json:"credit_notes" doc:"Of the orders, cancellations and returns stored as credit notes (negative totals)."`
+	CreditsLinked   int    `json:"credit_notes_linked" doc:"Of the credit notes, those linked to the original order of the same customer."`
+	Guests          int    `json:"guest_orders" doc:"Of the orders, those without a customer: in the shop's revenue, in no customer's figures."`
+	Skipped         int    `json:"skipped" doc:"Orders already imported (same external id), not imported again."`
+	ContactsCreated int    `json:"contacts_created"`
+	ContactsMatched int    `json:"contacts_matched"`
+	FactsUpdated    int    `json:"facts_updated"`
+	DateFormat      string `json:"date_format,omitempty" doc:"The date format the CSV was read with (iso, mdy, dmy or a Go layout)."`
+	// FileLines counts the data lines read (the header left out), and
+	// RejectedLines the distinct lines of Rejected: a line with two
+	// problems is listed twice in Rejected and counted once here.
+	FileLines     int `json:"file_lines"`
+	RejectedLines int `json:"rejected_lines"`
+	// OtherCurrencies counts the stored orders per currency other than
+	// the shop's: they are kept, but the sales report and customer spend
+	// count only the shop currency, so each is also a warning.
+	OtherCurrencies map[string]int `json:"other_currencies,omitempty"`
+	ShopCurrency    string         `json:"shop_currency"`
+	Warnings        []string       `json:"warnings"`
 	Rejected        []RejectedLine `json:"rejected"`
+}
+
+// CountRejectedLines sets RejectedLines from Rejected.
+func (r *OrderImportReport) CountRejectedLines() {
+	seen := map[int]bool{}
+	for _, x := range r.Rejected {
+		seen[x.Line] = true
+	}
+	r.RejectedLines = len(seen)
 }
 
 // OrderImportService imports historical order files: all of a file in
@@ -111,8 +171,12 @@ const MaxHistoricalAmount = 1e13
 // placed_at, lines, quantity, unit_price, total, sku, name.
 func (o *HistoricalOrder) Validate() error {
 	var v Validation
-	if o.CustomerID == "" && o.Email == "" {
-		v.Add("customer", "required")
+	credit := o.Kind == OrderKindCredit
+	if o.Kind == "" {
+		o.Kind = OrderKindOrder
+	}
+	if o.Kind != OrderKindOrder && !credit {
+		v.Add("kind", "invalid_choice")
 	}
 	if o.CustomerID != "" && (o.CustomerSource == "" || len(o.CustomerID) > 200) {
 		v.Add("customer", "invalid_value")
@@ -126,6 +190,11 @@ func (o *HistoricalOrder) Validate() error {
 	}
 	if len(o.ExternalID) > 200 {
 		v.Add("external_id", "too_long", 200)
+	}
+	if credit {
+		// A credit note is money given back: never a purchase, whatever
+		// the file's status column said about the original.
+		o.Status = OrderRefunded
 	}
 	if o.Status == "" {
 		o.Status = OrderDelivered
@@ -153,12 +222,18 @@ func (o *HistoricalOrder) Validate() error {
 	var sum int64
 	for i := range o.Lines {
 		l := &o.Lines[i]
+		// A credit note's lines count the units given back and the
+		// unit price as sold; their totals are below zero.
+		q, total := l.Quantity, l.Total
+		if credit {
+			total = -total
+		}
 		switch {
-		case l.Quantity <= 0 || l.Quantity > 1e6:
+		case q <= 0 || q > 1e6:
 			v.Add("quantity", "out_of_range")
 		case l.UnitPrice < 0 || l.UnitPrice > MaxHistoricalAmount:
 			v.Add("unit_price", "out_of_range")
-		case l.Total < 0 || l.Total > MaxHistoricalAmount:
+		case total < 0 || total > MaxHistoricalAmount:
 			v.Add("total", "out_of_range")
 		}
 		if l.SKU == "" || len(l.SKU) > 64 {
@@ -170,7 +245,7 @@ func (o *HistoricalOrder) Validate() error {
 		if len(l.Name) > 500 {
 			v.Add("name", "too_long", 500)
 		}
-		sum += l.Total
+		sum += total
 	}
 	if sum > MaxHistoricalAmount {
 		v.Add("total", "amount_too_large")
@@ -222,12 +297,15 @@ type SalesDay struct {
 	NewRevenue       int64     `json:"new_revenue"`
 	ReturningOrders  int       `json:"returning_orders"`
 	ReturningRevenue int64     `json:"returning_revenue"`
+	CreditRevenue    int64     `json:"credit_revenue"`
 }
 
 // SalesMonth is a month of SalesDays. ReturningCustomers counts the
 // customers with at least one returning order in the month (a customer
 // whose first and second purchase fall in the month counts). Guest orders
-// and revenue are the rest: orders without a customer.
+// and revenue are the rest: orders without a customer. Credit notes
+// (returns and cancellations, below zero) are in the revenue and in
+// CreditRevenue, in no other figure.
 type SalesMonth struct {
 	Start              time.Time `json:"start"`
 	Orders             int       `json:"orders"`
@@ -239,6 +317,7 @@ type SalesMonth struct {
 	ReturningCustomers int       `json:"returning_customers" doc:"Customers with at least one purchase in the month that is not their first."`
 	GuestOrders        int       `json:"guest_orders" doc:"Purchases without a customer (guest orders, or the customer was deleted): neither new nor returning."`
 	GuestRevenue       int64     `json:"guest_revenue"`
+	CreditRevenue      int64     `json:"credit_revenue" doc:"Credit notes (imported returns and cancellations, zero or less), which the revenue is net of: no purchase, neither new, returning nor guest."`
 }
 
 // GapBucket counts customers whose second purchase came MinDays to
@@ -356,8 +435,9 @@ func (r *SalesReport) Months() []SalesMonth {
 		m.NewRevenue += d.NewRevenue
 		m.ReturningOrders += d.ReturningOrders
 		m.ReturningRevenue += d.ReturningRevenue
+		m.CreditRevenue += d.CreditRevenue
 		m.GuestOrders = m.Orders - m.NewOrders - m.ReturningOrders
-		m.GuestRevenue = m.Revenue - m.NewRevenue - m.ReturningRevenue
+		m.GuestRevenue = m.Revenue - m.NewRevenue - m.ReturningRevenue - m.CreditRevenue
 	}
 	return out
 }

@@ -14,7 +14,7 @@ type consoleTransfer struct{ *transfer.Transfer }
 
 func (t consoleTransfer) ImportCSV(ctx context.Context, entity string, r io.Reader, enc string, mapping map[string]string, dedupe string) (web.ImportReport, error) {
 	rep, err := t.Transfer.ImportCSV(ctx, entity, r, enc, mapping, dedupe)
-	out := web.ImportReport{Created: rep.Created, Updated: rep.Updated, Skipped: rep.Skipped}
+	out := web.ImportReport{Created: rep.Created, Updated: rep.Updated, Skipped: rep.Skipped, RejectedLines: rep.RejectedLines()}
 	for _, x := range rep.Rejected {
 		out.Rejected = append(out.Rejected, web.RejectedRow{Line: x.Line, Field: x.Field, Reason: x.Reason})
 	}

@@ -32,6 +32,10 @@ type ImportOptions struct {
 	// CompanyNames holds, for ImportContacts, the company name of each row
 	// ("" for none), matched case-insensitively against company names.
 	CompanyNames []string
+	// Unreadable counts, for ImportCompanies, the lines of the file the
+	// caller could not read into rows: rejected too, so the audit entry
+	// counts them with the rows the store rejected.
+	Unreadable int
 }
 
 // RowError rejects one row: Index is the row's position in the slice
@@ -118,6 +122,7 @@ type ContactImport struct {
 	res       ImportResult
 
 	companiesCreated int
+	unreadable       int // lines the caller could not read (AddUnreadable)
 
 	decided bool // whether to rebuild was decided at the first Write
 	// events: every contact written so far was announced by its own
@@ -426,6 +431,15 @@ func (imp *ContactImport) Result() ImportResult {
 	return imp.res
 }
 
+// AddUnreadable counts lines of the file that the caller could not read
+// into rows (broken quoting, bad bytes): they are rejected lines too, and
+// the audit entry counts them.
+func (imp *ContactImport) AddUnreadable(n int) {
+	imp.mu.Lock()
+	defer imp.mu.Unlock()
+	imp.unreadable += n
+}
+
 // Finish records the import in the audit log with its counts: one entry,
 // not one per row, so a million-row import does not double the log. A
 // rebuild import builds its indexes and commits here.
@@ -433,7 +447,7 @@ func (imp *ContactImport) Finish(ctx context.Context) error {
 	imp.mu.Lock()
 	defer imp.mu.Unlock()
 	summary, _ := json.Marshal(map[string]any{"created": imp.res.Created, "updated": imp.res.Updated,
-		"skipped": imp.res.Skipped, "rejected": imp.res.Rejected(), "dedupe": imp.opts.Dedupe,
+		"skipped": imp.res.Skipped, "rejected": imp.res.Rejected() + imp.unreadable, "dedupe": imp.opts.Dedupe,
 		"companies_created": imp.companiesCreated})
 	event := &crm.ContactImportSummary{Created: imp.res.Created, Updated: imp.res.Updated, Skipped: imp.res.Skipped,
 		Rejected: imp.res.Rejected(), Dedupe: cmp.Or(imp.opts.Dedupe, DedupeSkip), ContactEvents: imp.events, StartedAt: imp.started}

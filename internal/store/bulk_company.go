@@ -42,7 +42,7 @@ func (db *DB) ImportCompanies(ctx context.Context, rows []crm.CompanyInput, opts
 		}
 	}
 	summary, _ := json.Marshal(map[string]any{"created": res.Created, "updated": res.Updated,
-		"skipped": res.Skipped, "rejected": res.Rejected(), "dedupe": opts.Dedupe})
+		"skipped": res.Skipped, "rejected": res.Rejected() + opts.Unreadable, "dedupe": opts.Dedupe})
 	if aerr := db.inTx(ctx, func(tx *Tx) error {
 		return tx.audit(ctx, "import", "company", 0, nil, json.RawMessage(summary))
 	}); err == nil {

@@ -67,7 +67,7 @@ var DumpSchema = []DumpTable{
 	{"settings", cols("key value"), ""},
 	{"products", cols("id:int sku name sort_name names description descriptions category price:int currency tax_rate_bp:int active:bool image_url low_stock:int options search created_at:int updated_at:int"), "products_id_seq"},
 	{"stock_levels", cols("product_id:int location on_hand:int reserved:int updated_at:int"), ""},
-	{"orders", cols("id:int contact_id:int status channel currency external_id subtotal:int discount:int tax:int total:int note carrier tracking_number deal_id:int placed_at:int created_at:int updated_at:int"), "orders_id_seq"},
+	{"orders", cols("id:int contact_id:int status channel currency external_id subtotal:int discount:int tax:int total:int note carrier tracking_number deal_id:int placed_at:int created_at:int updated_at:int kind credit_for:int"), "orders_id_seq"},
 	{"order_lines", cols("id:int order_id:int position:int product_id:int sku name quantity:int unit_price:int discount:int tax_rate_bp:int tax:int total:int options location"), "order_lines_id_seq"},
 	{"order_events", cols("id:int order_id:int status note carrier tracking_number actor at:int"), "order_events_id_seq"},
 	{"stock_movements", cols("id:int product_id:int location kind quantity:int order_id:int note actor created_at:int"), "stock_movements_id_seq"},

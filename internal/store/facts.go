@@ -14,6 +14,14 @@ const DefaultCurrency = "USD"
 // purchasedStatuses is crm.Purchased as SQL; the statuses are constants.
 const purchasedStatuses = `('paid', 'shipped', 'delivered')`
 
+// netSQL is the condition on an order (columns prefixed with p) that its
+// total counts in revenue and spend: a purchase, or a credit note, whose
+// negative total takes back what was returned or cancelled. Credit notes
+// have status refunded, so they are in no purchase count.
+func netSQL(p string) string {
+	return `(` + p + `status IN ` + purchasedStatuses + ` OR ` + p + `kind = 'credit')`
+}
+
 // refreshFacts recomputes one customer's purchase facts and first
 // purchases (customer_firsts) from their orders, in the transaction that
 // changed them, so facts and orders always agree. Each is one indexed
@@ -37,8 +45,10 @@ func (tx *Tx) refreshFacts(ctx context.Context, contactID int64) error {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO customer_facts (contact_id, orders, total_spent, currency, first_order_at, last_order_at, updated_at)
-		SELECT $1, COUNT(*), COALESCE(SUM(CASE WHEN currency = $2 THEN total ELSE 0 END), 0), $2, MIN(placed_at), MAX(placed_at), $3
-		FROM orders WHERE contact_id = $1 AND status IN `+purchasedStatuses+`
+		SELECT $1, COALESCE(SUM(CASE WHEN status IN `+purchasedStatuses+` THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN currency = $2 THEN total ELSE 0 END), 0), $2,
+			MIN(CASE WHEN status IN `+purchasedStatuses+` THEN placed_at END), MAX(CASE WHEN status IN `+purchasedStatuses+` THEN placed_at END), $3
+		FROM orders WHERE contact_id = $1 AND `+netSQL("")+`
 		ON CONFLICT (contact_id) DO UPDATE SET orders = excluded.orders, total_spent = excluded.total_spent, currency = excluded.currency,
 			first_order_at = excluded.first_order_at, last_order_at = excluded.last_order_at, updated_at = excluded.updated_at`,
 		contactID, cur, ms(tx.now))
@@ -129,7 +139,7 @@ func (db *DB) UpdateShopSettings(ctx context.Context, s crm.ShopSettings) (*crm.
 		if before != cur {
 			if _, err := tx.ExecContext(ctx, `UPDATE customer_facts SET currency = $1, updated_at = $2,
 				total_spent = COALESCE((SELECT SUM(o.total) FROM orders o WHERE o.contact_id = customer_facts.contact_id
-					AND o.currency = $1 AND o.status IN `+purchasedStatuses+`), 0)`, cur, ms(tx.now)); err != nil {
+					AND o.currency = $1 AND `+netSQL("o.")+`), 0)`, cur, ms(tx.now)); err != nil {
 				return err
 			}
 		}

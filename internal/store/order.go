@@ -11,22 +11,22 @@ import (
 )
 
 const orderCols = `o.id, o.contact_id, o.status, o.channel, o.currency, o.external_id, o.subtotal, o.discount, o.tax, o.total,
-	o.note, o.carrier, o.tracking_number, o.deal_id, o.placed_at, o.created_at, o.updated_at,
+	o.note, o.carrier, o.tracking_number, o.deal_id, o.placed_at, o.created_at, o.updated_at, o.kind, o.credit_for,
 	COALESCE(k.first_name, ''), COALESCE(k.last_name, ''), COALESCE(k.language, ''), COALESCE(k.email, '')`
 
 const orderFrom = ` FROM orders o LEFT JOIN contacts k ON k.id = o.contact_id`
 
 func scanOrder(row interface{ Scan(...any) error }) (*crm.Order, error) {
 	var o crm.Order
-	var contact, deal sql.NullInt64
+	var contact, deal, creditFor sql.NullInt64
 	var placed, created, updated int64
 	var k crm.Contact
 	if err := row.Scan(&o.ID, &contact, &o.Status, &o.Channel, &o.Currency, &o.ExternalID, &o.Subtotal, &o.Discount, &o.Tax, &o.Total,
-		&o.Note, &o.Carrier, &o.TrackingNumber, &deal, &placed, &created, &updated,
+		&o.Note, &o.Carrier, &o.TrackingNumber, &deal, &placed, &created, &updated, &o.Kind, &creditFor,
 		&k.FirstName, &k.LastName, &k.Language, &o.ContactEmail); err != nil {
 		return nil, err
 	}
-	o.ContactID, o.DealID = idPtr(contact), idPtr(deal)
+	o.ContactID, o.DealID, o.CreditFor = idPtr(contact), idPtr(deal), idPtr(creditFor)
 	o.ContactName = k.Name()
 	o.PlacedAt, o.CreatedAt, o.UpdatedAt = fromMS(placed), fromMS(created), fromMS(updated)
 	o.Lines, o.History = []crm.OrderLine{}, []crm.OrderEvent{}

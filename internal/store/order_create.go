@@ -64,7 +64,7 @@ func (tx *Tx) createOrder(ctx context.Context, a *crm.Actor, in *crm.OrderInput)
 	if err != nil {
 		return 0, err
 	}
-	o := crm.Order{Status: *in.Status, Channel: *in.Channel, Currency: *in.Currency, ExternalID: deref(in.ExternalID),
+	o := crm.Order{Kind: crm.OrderKindOrder, Status: *in.Status, Channel: *in.Channel, Currency: *in.Currency, ExternalID: deref(in.ExternalID),
 		Note: deref(in.Note), DealID: in.DealID, PlacedAt: tx.now, CreatedAt: tx.now, UpdatedAt: tx.now}
 	if err := totalOrder(&o, lines, deref(in.Discount)); err != nil {
 		return 0, err

@@ -26,6 +26,12 @@ type OrderImportResult struct {
 	ContactsCreated int
 	ContactsMatched int
 	FactsUpdated    int // contacts whose purchase facts were recomputed
+	Credits         int // of Orders, credit notes
+	CreditsLinked   int // of Credits, linked to the sale they cancel
+	Guests          int // of Orders, without a customer
+	// OtherCurrencies counts the orders stored in a currency other than
+	// the shop's: they count in no revenue or spend.
+	OtherCurrencies map[string]int
 	Errors          []OrderRowError
 }
 
@@ -57,8 +63,12 @@ type OrderImport struct {
 	lo, hi   int64           // range of the order ids this import stored
 	activity bool            // write "order" activities on timelines
 	finished bool
-	indexes  []string      // dropped for the import, rebuilt by Finish
-	rollup   *importRollup // sums kept in Go (order_import_rollup.go)
+	// fileLines and rejectedLines are the file's counts (ImportOrders
+	// sets them; a caller writing orders itself leaves them 0), for the
+	// audit entry.
+	fileLines, rejectedLines int
+	indexes                  []string      // dropped for the import, rebuilt by Finish
+	rollup                   *importRollup // sums kept in Go (order_import_rollup.go)
 }
 
 // OrderImportOptions control an order import.
@@ -171,16 +181,7 @@ func (imp *OrderImport) write(ctx context.Context, orders []crm.HistoricalOrder)
 	if err != nil {
 		return err
 	}
-	stored := keep[:0]
-	var cids []int64
-	for i, o := range keep {
-		if contacts[i] == 0 {
-			continue // rejected by resolveCustomers
-		}
-		stored = append(stored, o)
-		cids = append(cids, contacts[i])
-	}
-	return imp.insertOrders(ctx, tx, stored, cids)
+	return imp.insertOrders(ctx, tx, keep, contacts)
 }
 
 // dropExisting skips orders whose external id is already in the database:
@@ -253,6 +254,11 @@ func (imp *OrderImport) Finish(ctx context.Context) (OrderImportResult, error) {
 		if err := imp.tx.rebuildOrderIndexes(ctx, imp.indexes); err != nil {
 			return err
 		}
+		if imp.res.Credits > 0 {
+			if err := imp.linkCredits(ctx); err != nil {
+				return err
+			}
+		}
 		if imp.hi > 0 {
 			if err := imp.rollupCustomers(ctx); err != nil {
 				return err
@@ -263,9 +269,13 @@ func (imp *OrderImport) Finish(ctx context.Context) (OrderImportResult, error) {
 				return err
 			}
 		}
+		// The file's rejected lines (ImportOrders counts those of its
+		// reader and of Write), or Write's alone for a caller without a
+		// file.
+		rejected := max(imp.rejectedLines, imp.res.Rejected())
 		summary, _ := json.Marshal(map[string]any{"orders": imp.res.Orders, "lines": imp.res.Lines,
-			"skipped": imp.res.Skipped, "rejected": imp.res.Rejected(), "contacts_created": imp.res.ContactsCreated,
-			"contacts_matched": imp.res.ContactsMatched})
+			"skipped": imp.res.Skipped, "rejected": rejected, "file_lines": imp.fileLines, "contacts_created": imp.res.ContactsCreated,
+			"contacts_matched": imp.res.ContactsMatched, "credit_notes": imp.res.Credits, "guest_orders": imp.res.Guests})
 		return imp.tx.audit(ctx, "import", "order", 0, nil, json.RawMessage(summary))
 	}()
 	imp.finished = true
@@ -279,17 +289,41 @@ func (imp *OrderImport) Finish(ctx context.Context) (OrderImportResult, error) {
 	return imp.res, nil
 }
 
+// linkCredits links each credit note of the import to the sale it
+// cancels: the customer's order whose number is the credit note's without
+// its "C" (shops that number cancellations so), else the customer's latest
+// earlier order with the credit note's first SKU (the Online Retail
+// export, whose "C536391" cancels no order 536391). Only orders with a
+// smaller id qualify, so an export restores parents first; the import
+// stores its sales before its credit notes.
+func (imp *OrderImport) linkCredits(ctx context.Context) error {
+	_, err := imp.tx.ExecContext(ctx, `UPDATE orders SET credit_for = COALESCE(
+  (SELECT s.id FROM orders s WHERE orders.external_id LIKE 'C%' AND s.external_id = substr(orders.external_id, 2)
+    AND s.contact_id = orders.contact_id AND s.kind = 'order' AND s.id < orders.id),
+  (SELECT s.id FROM orders s JOIN order_lines sl ON sl.order_id = s.id
+    WHERE s.contact_id = orders.contact_id AND s.kind = 'order' AND s.id < orders.id AND s.placed_at <= orders.placed_at
+      AND sl.sku = (SELECT l.sku FROM order_lines l WHERE l.order_id = orders.id ORDER BY l.position LIMIT 1)
+    ORDER BY s.placed_at DESC, s.id DESC LIMIT 1))
+WHERE id BETWEEN $1 AND $2 AND kind = 'credit' AND contact_id IS NOT NULL AND credit_for IS NULL`, imp.lo, imp.hi)
+	if err != nil {
+		return err
+	}
+	return imp.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM orders WHERE id BETWEEN $1 AND $2 AND kind = 'credit' AND credit_for IS NOT NULL`,
+		imp.lo, imp.hi).Scan(&imp.res.CreditsLinked)
+}
+
 // recomputeFactsRange recomputes customer_facts for every contact with an
 // order whose id is in [lo, hi], in one statement: the bulk twin of the
 // per-contact recompute live orders use, with the same definition (orders
-// that count as purchases, crm.Purchased; amounts only in the shop
-// currency). Contacts whose orders are none of them purchases get zeros.
+// that count as purchases, crm.Purchased; spend net of credit notes;
+// amounts only in the shop currency). Contacts whose orders are none of
+// them purchases get zeros.
 func (tx *Tx) recomputeFactsRange(ctx context.Context, lo, hi int64, currency string) (int, error) {
 	affected := `o.contact_id IN (SELECT contact_id FROM orders WHERE id BETWEEN $1 AND $2 AND contact_id IS NOT NULL)`
 	res, err := tx.ExecContext(ctx, `INSERT INTO customer_facts (contact_id, orders, total_spent, currency, first_order_at, last_order_at, updated_at)
 SELECT o.contact_id,
   SUM(CASE WHEN o.status IN ('paid', 'shipped', 'delivered') THEN 1 ELSE 0 END),
-  SUM(CASE WHEN o.status IN ('paid', 'shipped', 'delivered') AND o.currency = $3 THEN o.total ELSE 0 END),
+  SUM(CASE WHEN `+netSQL("o.")+` AND o.currency = $3 THEN o.total ELSE 0 END),
   $3,
   MIN(CASE WHEN o.status IN ('paid', 'shipped', 'delivered') THEN o.placed_at END),
   MAX(CASE WHEN o.status IN ('paid', 'shipped', 'delivered') THEN o.placed_at END),
@@ -321,7 +355,7 @@ func (imp *OrderImport) rollupCustomers(ctx context.Context) error {
 			return err
 		}
 		imp.res.FactsUpdated = n
-		if _, err := tx.ExecContext(ctx, `INSERT INTO customer_days (contact_id, day, currency, orders, revenue) `+customerDaysSelect(`true`)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+customerDaysCols+` `+customerDaysSelect(`true`)); err != nil {
 			return err
 		}
 		return imp.rollup.writeFirsts(ctx, tx)
@@ -340,7 +374,7 @@ ON CONFLICT (contact_id) DO UPDATE SET updated_at = excluded.updated_at`, imp.lo
 	imp.res.FactsUpdated = n
 	for _, q := range []string{
 		`DELETE FROM customer_days WHERE contact_id IN (SELECT contact_id FROM orders WHERE id BETWEEN $1 AND $2 AND contact_id IS NOT NULL)`,
-		`INSERT INTO customer_days (contact_id, day, currency, orders, revenue) ` + customerDaysSelect(touched),
+		`INSERT INTO ` + customerDaysCols + ` ` + customerDaysSelect(touched),
 		`DELETE FROM customer_firsts WHERE contact_id IN (SELECT contact_id FROM orders WHERE id BETWEEN $1 AND $2 AND contact_id IS NOT NULL)`,
 		`INSERT INTO ` + firstsCols + ` ` + firstsSelect(touched),
 	} {

@@ -15,12 +15,18 @@ import (
 // cdnowSource is the external-id source of CDNOW's customer ids.
 const cdnowSource = "cdnow"
 
-// parseCDNOW reads a CDNOW file (the data set of Fader and Hardie) and hands batches of orders to emit. Each
-// line is one order of one line (sku CDNOW-CD) placed at UTC midnight of
-// its date, with the line number in its external id so that two identical
-// purchases on one day stay two orders and a re-import matches them.
-func parseCDNOW(r io.Reader, emit func([]crm.HistoricalOrder) error) ([]crm.RejectedLine, error) {
+// parseCDNOW reads a CDNOW file (the data set of Fader and Hardie) and
+// hands batches of orders to emit; it returns the rejected lines and the
+// count of data lines. Each line is one order of one line (sku CDNOW-CD)
+// placed at UTC midnight of its date. Its external id is the customer,
+// the date and the purchase's rank among the customer's purchases of that
+// day ("cdnow:00001:19970101#2"): two purchases on one day stay two
+// orders, and a re-import matches them wherever the lines moved in the
+// file (the line number, used before migration 0013, did not).
+func parseCDNOW(r io.Reader, emit func([]crm.HistoricalOrder) error) ([]crm.RejectedLine, int, error) {
 	var bad []crm.RejectedLine
+	rank := map[string]int{} // "customer:date" → purchases seen
+	lines := 0
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	batch := make([]crm.HistoricalOrder, 0, orderFileBatch)
@@ -34,6 +40,7 @@ func parseCDNOW(r io.Reader, emit func([]crm.HistoricalOrder) error) ([]crm.Reje
 		if line == 1 && !isDigits(f[0]) {
 			continue // the header
 		}
+		lines++
 		if len(f) != 4 {
 			bad = append(bad, crm.RejectedLine{Line: line, Reason: rejectReason("cdnow_fields", []any{len(f)}), Key: "cdnow_fields", Args: []any{len(f)}})
 			continue
@@ -43,10 +50,15 @@ func parseCDNOW(r io.Reader, emit func([]crm.HistoricalOrder) error) ([]crm.Reje
 			bad = append(bad, *rej)
 			continue
 		}
+		// Rejected lines take no rank: fixing one and importing again
+		// adds it as the day's last purchase, not in place of another.
+		day := o.CustomerID + ":" + f[1]
+		rank[day]++
+		o.ExternalID = "cdnow:" + day + "#" + strconv.Itoa(rank[day])
 		batch = append(batch, o)
 		if len(batch) == orderFileBatch {
 			if err := emit(batch); err != nil {
-				return bad, err
+				return bad, lines, err
 			}
 			batch = make([]crm.HistoricalOrder, 0, orderFileBatch)
 		}
@@ -56,13 +68,14 @@ func parseCDNOW(r io.Reader, emit func([]crm.HistoricalOrder) error) ([]crm.Reje
 		// what came before it imported, the rest not.
 		le := &csvx.LineError{Line: line + 1, Msg: "line longer than 1 MiB", Key: csvx.KeyTooLong, Err: csvx.ErrTooLong}
 		bad = append(bad, crm.RejectedLine{Line: le.Line, Reason: rejectLineReason(le), Key: le.Key})
+		lines++
 	} else if err != nil {
-		return bad, err
+		return bad, lines, err
 	}
 	if len(batch) > 0 {
-		return bad, emit(batch)
+		return bad, lines, emit(batch)
 	}
-	return bad, nil
+	return bad, lines, nil
 }
 
 func cdnowOrder(f []string, line int) (crm.HistoricalOrder, *crm.RejectedLine) {
@@ -83,7 +96,7 @@ func cdnowOrder(f []string, line int) (crm.HistoricalOrder, *crm.RejectedLine) {
 		return crm.HistoricalOrder{}, &crm.RejectedLine{Line: line, Field: "amount", Reason: rejectReason("invalid_amount", nil), Key: "invalid_amount"}
 	}
 	return crm.HistoricalOrder{
-		Line: line, ExternalID: "cdnow:" + cust + ":" + date + ":" + strconv.Itoa(line),
+		Line:           line,
 		CustomerSource: cdnowSource, CustomerID: cust, CustomerName: "CDNOW customer",
 		Status: crm.OrderDelivered, Channel: "web", Currency: "USD", PlacedAt: at,
 		// The file gives the amount of the purchase, not a unit price: the

@@ -3,7 +3,11 @@ package store
 import (
 	"context"
 	"io"
+	gomaps "maps"
+	"math"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/ecrm/ecrm/internal/crm"
 	"github.com/ecrm/ecrm/internal/csvx"
@@ -36,16 +40,20 @@ func rejectLineReason(le *csvx.LineError) string {
 // ImportOrders imports historical orders from an order file (CDNOW or a
 // generic CSV): all of them in one transaction, rejected lines reported.
 // Orders already imported (same external id) are skipped, so importing a
-// file twice creates nothing.
+// file twice creates nothing. When more lines are rejected than
+// opts.MaxRejects allows, nothing is stored: the error names the count,
+// and the report lists the lines.
 func (db *DB) ImportOrders(ctx context.Context, r io.Reader, opts crm.OrderFileOptions) (*crm.OrderImportReport, error) {
-	if opts.Currency == "" {
-		opts.Currency = "USD"
-	}
 	if opts.CustomerSource == "" {
 		opts.CustomerSource = "csv"
 	}
+	limit, err := parseMaxRejects(opts.MaxRejects)
+	if err != nil {
+		return nil, err
+	}
 	var bad []crm.RejectedLine
 	var orders []crm.HistoricalOrder
+	var file csvFile
 	switch opts.Format {
 	case crm.OrderFormatCDNOW:
 	case "", crm.OrderFormatCSV:
@@ -53,9 +61,17 @@ func (db *DB) ImportOrders(ctx context.Context, r io.Reader, opts crm.OrderFileO
 		if _, err := crm.Authorize(ctx, crm.P(crm.ResImport, crm.Write)); err != nil {
 			return nil, err
 		}
-		var err error
-		if orders, bad, err = csvOrders(r, opts); err != nil {
-			return &crm.OrderImportReport{Rejected: bad}, err
+		if opts.Currency == "" {
+			// Amounts without a currency are in the shop's: a file
+			// read as another would count in no revenue.
+			s, err := db.shopSettings(ctx)
+			if err != nil {
+				return nil, err
+			}
+			opts.Currency = s.Currency
+		}
+		if orders, bad, file, err = csvOrders(r, opts); err != nil {
+			return rejectedReport(bad, file.lines), err
 		}
 	default:
 		var v crm.Validation
@@ -68,7 +84,7 @@ func (db *DB) ImportOrders(ctx context.Context, r io.Reader, opts crm.OrderFileO
 	}
 	write := func(batch []crm.HistoricalOrder) error { return imp.Write(ctx, batch) }
 	if opts.Format == crm.OrderFormatCDNOW {
-		bad, err = parseCDNOW(r, write)
+		bad, file.lines, err = parseCDNOW(r, write)
 	} else {
 		for from := 0; from < len(orders) && err == nil; from += orderFileBatch {
 			err = write(orders[from:min(from+orderFileBatch, len(orders))])
@@ -76,17 +92,87 @@ func (db *DB) ImportOrders(ctx context.Context, r io.Reader, opts crm.OrderFileO
 	}
 	if err != nil {
 		imp.Abort(ctx)
-		return &crm.OrderImportReport{Rejected: bad}, err
+		return rejectedReport(bad, file.lines), err
 	}
-	res, err := imp.Finish(context.WithoutCancel(ctx))
-	rep := &crm.OrderImportReport{Orders: res.Orders, Lines: res.Lines, Skipped: res.Skipped, ContactsCreated: res.ContactsCreated,
-		ContactsMatched: res.ContactsMatched, FactsUpdated: res.FactsUpdated, Rejected: bad}
-	for _, e := range res.Errors {
+	rep := rejectedReport(bad, file.lines)
+	for _, e := range imp.res.Errors {
 		rep.Rejected = append(rep.Rejected, crm.RejectedLine{Line: e.Line, Field: e.Field, Reason: rejectReason(e.Key, e.Args), Key: e.Key, Args: e.Args})
 	}
 	slices.SortStableFunc(rep.Rejected, func(a, b crm.RejectedLine) int { return a.Line - b.Line })
-	if rep.Rejected == nil {
-		rep.Rejected = []crm.RejectedLine{}
+	rep.CountRejectedLines()
+	if n := limit.allowed(rep.FileLines); rep.RejectedLines > n {
+		imp.Abort(ctx)
+		first, text := rep.Rejected[0], limit.String()
+		var v crm.Validation
+		v.Add("max_rejects", "too_many_rejects", rep.RejectedLines, rep.FileLines, text, first.Line, first.Reason)
+		return rep, v.Err()
+	}
+	imp.fileLines, imp.rejectedLines = rep.FileLines, rep.RejectedLines
+	res, err := imp.Finish(context.WithoutCancel(ctx))
+	rep.Orders, rep.Lines, rep.Skipped, rep.ContactsCreated = res.Orders, res.Lines, res.Skipped, res.ContactsCreated
+	rep.ContactsMatched, rep.FactsUpdated, rep.Credits, rep.CreditsLinked, rep.Guests = res.ContactsMatched, res.FactsUpdated, res.Credits, res.CreditsLinked, res.Guests
+	rep.DateFormat, rep.ShopCurrency = file.dateFormat, imp.currency
+	if len(res.OtherCurrencies) > 0 {
+		rep.OtherCurrencies = res.OtherCurrencies
+		for _, c := range slices.Sorted(gomaps.Keys(res.OtherCurrencies)) {
+			rep.Warnings = append(rep.Warnings, en.T("order_import.other_currency", res.OtherCurrencies[c], c, imp.currency))
+		}
 	}
 	return rep, err
 }
+
+// rejectedReport starts a report with the lines the file's reader
+// rejected.
+func rejectedReport(bad []crm.RejectedLine, lines int) *crm.OrderImportReport {
+	rep := &crm.OrderImportReport{Rejected: bad, FileLines: lines, Warnings: []string{}}
+	if rep.Rejected == nil {
+		rep.Rejected = []crm.RejectedLine{}
+	}
+	rep.CountRejectedLines()
+	return rep
+}
+
+// rejectLimit is a parsed MaxRejects: a count, or a share of the lines
+// (rounded up) but never fewer than count.
+type rejectLimit struct {
+	count   int
+	percent float64 // used when ≥ 0
+	text    string
+}
+
+func parseMaxRejects(s string) (rejectLimit, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		// The default: a small file with a few bad lines still imports.
+		return rejectLimit{count: 10, percent: 10, text: crm.DefaultMaxRejects}, nil
+	}
+	l := rejectLimit{percent: -1, text: s}
+	var err error
+	if p, ok := strings.CutSuffix(s, "%"); ok {
+		l.percent, err = strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err == nil && (l.percent < 0 || l.percent > 100) {
+			err = strconv.ErrRange
+		}
+	} else {
+		l.count, err = strconv.Atoi(s)
+		if err == nil && l.count < 0 {
+			err = strconv.ErrRange
+		}
+	}
+	if err != nil {
+		var v crm.Validation
+		v.Add("max_rejects", "invalid_max_rejects")
+		return l, v.Err()
+	}
+	return l, nil
+}
+
+// allowed is how many of lines may be rejected.
+func (l rejectLimit) allowed(lines int) int {
+	if l.percent >= 0 {
+		return max(l.count, int(math.Ceil(float64(lines)*l.percent/100)))
+	}
+	return l.count
+}
+
+func (l rejectLimit) String() string { return l.text }

@@ -44,6 +44,7 @@ type rollupProduct struct {
 type rollupSum struct {
 	name            string
 	n, qty, revenue int64
+	credits         int64 // of revenue, the credit notes' (days only)
 }
 
 // rollupFirst holds a customer's first two purchases by (placed_at, id);
@@ -66,12 +67,15 @@ func newImportRollup(perCustomer bool) *importRollup {
 }
 
 // add counts one stored order (its total is the sum of its lines);
-// currency is the shop's, in which facts count amounts.
+// currency is the shop's, in which facts count amounts. A guest order
+// (contact 0) counts in the days only; a credit note's negative total
+// counts in revenue and spend, in no count of orders or purchases.
 func (r *importRollup) add(o *crm.HistoricalOrder, contact, total int64, currency string) {
+	credit := o.Kind == crm.OrderKindCredit
 	if r.perCustomer && contact != 0 {
-		r.addCustomer(o, contact, total, currency)
+		r.addCustomer(o, contact, total, currency, credit)
 	}
-	if !crm.Purchased(o.Status) {
+	if !crm.Purchased(o.Status) && !credit {
 		return
 	}
 	at := ms(o.PlacedAt)
@@ -81,7 +85,11 @@ func (r *importRollup) add(o *crm.HistoricalOrder, contact, total int64, currenc
 		s = &rollupSum{}
 		r.days[d] = s
 	}
-	s.n++
+	if credit {
+		s.credits += total
+	} else {
+		s.n++
+	}
 	s.revenue += total
 	for _, l := range o.Lines {
 		k := rollupProduct{d, l.SKU}
@@ -91,28 +99,36 @@ func (r *importRollup) add(o *crm.HistoricalOrder, contact, total int64, currenc
 			r.prods[k] = p
 		}
 		p.name = max(p.name, l.Name) // MAX(name), as the SQL recompute
-		p.n++
-		p.qty += l.Quantity
+		if credit {
+			p.qty -= l.Quantity // units given back
+		} else {
+			p.n++
+			p.qty += l.Quantity
+		}
 		p.revenue += l.Total
 	}
 }
 
 // addCustomer counts one stored order in its customer's facts and first
-// purchases.
-func (r *importRollup) addCustomer(o *crm.HistoricalOrder, contact, total int64, currency string) {
+// purchases: a purchase in both, a credit note's negative total in the
+// spend only.
+func (r *importRollup) addCustomer(o *crm.HistoricalOrder, contact, total int64, currency string, credit bool) {
 	fc := r.facts[contact]
 	if fc == nil {
 		fc = &rollupFacts{}
 		r.facts[contact] = fc
 	}
-	if !crm.Purchased(o.Status) {
+	if !crm.Purchased(o.Status) && !credit {
 		return
 	}
-	at := ms(o.PlacedAt)
-	fc.orders++
 	if o.Currency == currency {
 		fc.spent += total
 	}
+	if credit {
+		return // no purchase: neither an order of the facts nor a first purchase
+	}
+	at := ms(o.PlacedAt)
+	fc.orders++
 	if fc.orders == 1 || at < fc.first {
 		fc.first = at
 	}
@@ -213,15 +229,15 @@ func (r *importRollup) addDays(ctx context.Context, tx *bulkTx) error {
 		prods = append(prods, prodRow{k, s})
 	}
 	for _, q := range []string{
-		`CREATE TEMP TABLE import_sales_days (day BIGINT, currency TEXT, orders BIGINT, revenue BIGINT)`,
+		`CREATE TEMP TABLE import_sales_days (day BIGINT, currency TEXT, orders BIGINT, revenue BIGINT, credits BIGINT)`,
 		`CREATE TEMP TABLE import_product_days (day BIGINT, currency TEXT, sku TEXT, name TEXT, lines BIGINT, quantity BIGINT, revenue BIGINT)`,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
 	}
-	err := tx.insertRows(ctx, "import_sales_days", []string{"day", "currency", "orders", "revenue"}, len(days), func(i int, d []any) {
-		d[0], d[1], d[2], d[3] = days[i].k.day, days[i].k.currency, days[i].s.n, days[i].s.revenue
+	err := tx.insertRows(ctx, "import_sales_days", []string{"day", "currency", "orders", "revenue", "credits"}, len(days), func(i int, d []any) {
+		d[0], d[1], d[2], d[3], d[4] = days[i].k.day, days[i].k.currency, days[i].s.n, days[i].s.revenue, days[i].s.credits
 	})
 	if err != nil {
 		return err
@@ -235,9 +251,10 @@ func (r *importRollup) addDays(ctx context.Context, tx *bulkTx) error {
 	}
 	// WHERE true: SQLite would read ON CONFLICT as a join's ON otherwise.
 	for _, q := range []string{
-		`INSERT INTO sales_days (day, currency, shard, orders, revenue)
-SELECT day, currency, 0, orders, revenue FROM import_sales_days WHERE true ORDER BY day, currency
-ON CONFLICT (day, currency, shard) DO UPDATE SET orders = sales_days.orders + excluded.orders, revenue = sales_days.revenue + excluded.revenue`,
+		`INSERT INTO sales_days (day, currency, shard, orders, revenue, credits)
+SELECT day, currency, 0, orders, revenue, credits FROM import_sales_days WHERE true ORDER BY day, currency
+ON CONFLICT (day, currency, shard) DO UPDATE SET orders = sales_days.orders + excluded.orders, revenue = sales_days.revenue + excluded.revenue,
+  credits = sales_days.credits + excluded.credits`,
 		`INSERT INTO sales_product_days (day, currency, sku, shard, name, lines, quantity, revenue)
 SELECT day, currency, sku, 0, name, lines, quantity, revenue FROM import_product_days WHERE true ORDER BY day, currency, sku
 ON CONFLICT (day, currency, sku, shard) DO UPDATE SET lines = sales_product_days.lines + excluded.lines,

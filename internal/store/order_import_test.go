@@ -113,7 +113,7 @@ WHERE x.external_id = '00001' AND c.first_name = 'CDNOW customer' AND c.last_nam
 			t.Errorf("customer 00001 is not named CDNOW customer 00001")
 		}
 		// 00001 bought 1 CD for $11.77 on 1 January 1997.
-		if got := count(t, db, `SELECT total FROM orders WHERE external_id = 'cdnow:00001:19970101:2'`); got != 1177 {
+		if got := count(t, db, `SELECT total FROM orders WHERE external_id = 'cdnow:00001:19970101#1'`); got != 1177 {
 			t.Errorf("order of 00001 = %d cents, want 1177", got)
 		}
 

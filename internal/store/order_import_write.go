@@ -8,8 +8,9 @@ import (
 	"github.com/ecrm/ecrm/internal/crm"
 )
 
-// resolveCustomers returns the contact of each order (0: rejected), and
-// creates the contacts that do not exist yet, with their external ids.
+// resolveCustomers returns the contact of each order (0: a guest order,
+// without email and customer id), and creates the contacts that do not
+// exist yet, with their external ids.
 func (imp *OrderImport) resolveCustomers(ctx context.Context, orders []*crm.HistoricalOrder) ([]int64, error) {
 	tx := imp.tx
 	out := make([]int64, len(orders))
@@ -61,6 +62,9 @@ WHERE x.source = $1 AND c.owner_id = $2`
 	pendingEmail := map[string]int{}
 	at := make([]int, len(orders)) // index in fresh + 1 for orders of new contacts
 	for i, o := range orders {
+		if o.CustomerID == "" && o.Email == "" {
+			continue // a guest: no contact
+		}
 		if o.CustomerID != "" {
 			k := extKey{o.CustomerSource, o.CustomerID}
 			if id, ok := imp.byExt[k.source][k.id]; ok {
@@ -202,7 +206,7 @@ WHERE e.email IN (` + placeholders(1, len(part)) + `) AND c.owner_id = ` + ph(le
 
 var (
 	orderImportCols = []string{"id", "contact_id", "status", "channel", "currency", "external_id", "subtotal", "discount", "tax",
-		"total", "note", "placed_at", "created_at", "updated_at"}
+		"total", "note", "placed_at", "created_at", "updated_at", "kind"}
 	orderLineImportCols  = []string{"order_id", "position", "sku", "name", "quantity", "unit_price", "total"}
 	orderEventImportCols = []string{"order_id", "status", "note", "actor", "at"}
 	orderActivityCols    = []string{"kind", "contact_id", "subject", "outcome", "occurred_at", "order_id", "created_at"}
@@ -210,7 +214,8 @@ var (
 
 // insertOrders stores orders with their lines, one history event each
 // (their status, at the time placed) and, unless switched off, one
-// timeline activity each. No stock is touched and no product linked.
+// timeline activity each (guest orders have no timeline). No stock is
+// touched and no product linked. A contact of 0 is a guest order.
 func (imp *OrderImport) insertOrders(ctx context.Context, tx *bulkTx, orders []*crm.HistoricalOrder, contacts []int64) error {
 	if len(orders) == 0 {
 		return nil
@@ -234,11 +239,15 @@ func (imp *OrderImport) insertOrders(ctx context.Context, tx *bulkTx, orders []*
 	now := ms(tx.now)
 	err = tx.insertRows(ctx, "orders", orderImportCols, len(orders), func(i int, d []any) {
 		o := orders[i]
-		d[0], d[1], d[2], d[3], d[4], d[5] = ids[i], contacts[i], o.Status, o.Channel, o.Currency, o.ExternalID
+		var contact any
+		if contacts[i] != 0 {
+			contact = contacts[i]
+		}
+		d[0], d[1], d[2], d[3], d[4], d[5] = ids[i], contact, o.Status, o.Channel, o.Currency, o.ExternalID
 		d[6], d[7], d[8], d[9], d[10] = totals[i], int64(0), int64(0), totals[i], ""
 		// updated_at is when the order last changed, which for a
 		// historical order is when it was placed.
-		d[11], d[12], d[13] = ms(o.PlacedAt), now, ms(o.PlacedAt)
+		d[11], d[12], d[13], d[14] = ms(o.PlacedAt), now, ms(o.PlacedAt), o.Kind
 	})
 	if err != nil {
 		return err
@@ -259,7 +268,14 @@ func (imp *OrderImport) insertOrders(ctx context.Context, tx *bulkTx, orders []*
 		return err
 	}
 	if imp.activity {
-		err = tx.insertRows(ctx, "activities", orderActivityCols, len(orders), func(i int, d []any) {
+		var withContact []int
+		for i := range orders {
+			if contacts[i] != 0 {
+				withContact = append(withContact, i)
+			}
+		}
+		err = tx.insertRows(ctx, "activities", orderActivityCols, len(withContact), func(j int, d []any) {
+			i := withContact[j]
 			o := orders[i]
 			d[0], d[1], d[2], d[3], d[4], d[5], d[6] = "order", contacts[i], orderSubject(o), o.Status, ms(o.PlacedAt), ids[i], now
 		})
@@ -273,6 +289,18 @@ func (imp *OrderImport) insertOrders(ctx context.Context, tx *bulkTx, orders []*
 	imp.hi = max(imp.hi, ids[len(ids)-1])
 	for i, o := range orders {
 		imp.rollup.add(o, contacts[i], totals[i], imp.currency)
+		if o.Kind == crm.OrderKindCredit {
+			imp.res.Credits++
+		}
+		if contacts[i] == 0 {
+			imp.res.Guests++
+		}
+		if o.Currency != imp.currency {
+			if imp.res.OtherCurrencies == nil {
+				imp.res.OtherCurrencies = map[string]int{}
+			}
+			imp.res.OtherCurrencies[o.Currency]++
+		}
 	}
 	imp.res.Orders += len(orders)
 	imp.res.Lines += len(lines)

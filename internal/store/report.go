@@ -99,11 +99,13 @@ func (db *DB) reportRange(ctx context.Context, f crm.SalesReportFilter, cal crm.
 	return v.Err()
 }
 
-// reportDays reads purchases per UTC day from sales_days.
+// reportDays reads purchases per UTC day from sales_days: the orders
+// are purchases, the revenue is net of credit notes (guest orders in
+// both), and a day with only credit notes is a day of the report.
 func (db *DB) reportDays(ctx context.Context, rep *crm.SalesReport, from, to int64) error {
 	rows, err := db.read.QueryContext(ctx, `SELECT day, CAST(SUM(orders) AS BIGINT),
-  CAST(SUM(CASE WHEN currency = $3 THEN revenue ELSE 0 END) AS BIGINT)
-FROM sales_days WHERE day >= $1 AND day < $2 GROUP BY day HAVING SUM(orders) > 0 ORDER BY day`, from/dayMS, to/dayMS, rep.Currency)
+  CAST(SUM(CASE WHEN currency = $3 THEN revenue ELSE 0 END) AS BIGINT), CAST(SUM(CASE WHEN currency = $3 THEN credits ELSE 0 END) AS BIGINT)
+FROM sales_days WHERE day >= $1 AND day < $2 GROUP BY day HAVING SUM(orders) > 0 OR SUM(revenue) <> 0 ORDER BY day`, from/dayMS, to/dayMS, rep.Currency)
 	if err != nil {
 		return db.mapErr(err)
 	}
@@ -111,7 +113,7 @@ FROM sales_days WHERE day >= $1 AND day < $2 GROUP BY day HAVING SUM(orders) > 0
 	for rows.Next() {
 		var d crm.SalesDay
 		var day int64
-		if err := rows.Scan(&day, &d.Orders, &d.Revenue); err != nil {
+		if err := rows.Scan(&day, &d.Orders, &d.Revenue, &d.CreditRevenue); err != nil {
 			return err
 		}
 		d.Day = fromMS(day * dayMS)
@@ -125,7 +127,9 @@ FROM sales_days WHERE day >= $1 AND day < $2 GROUP BY day HAVING SUM(orders) > 0
 // reportCohort reads the customer rollups. First purchases in the range
 // are new orders and revenue per day (customer_firsts); a customer's
 // purchases per day (customer_days) less their first are the returning
-// ones. And of every customer whose first purchase came before the end
+// ones: returning revenue is what customers (not guests) paid for
+// purchases other than their first, leaving out credit notes
+// (customer_days.revenue - credits), which only the day's revenue nets. And of every customer whose first purchase came before the end
 // of the range, those whose second purchase did too are the repeat
 // customers, spread by the days between the two: the lifetime figure as
 // of the range's end, the one "65 % never buy again" describes.
@@ -152,7 +156,7 @@ FROM customer_firsts WHERE first_at >= $1 AND first_at < $2 GROUP BY first_at / 
 			rep.Days[i].ReturningOrders += n
 			rep.Days[i].ReturningRevenue += revenue
 		}
-	}, `SELECT day, CAST(SUM(orders) AS BIGINT), CAST(SUM(CASE WHEN currency = $3 THEN revenue ELSE 0 END) AS BIGINT)
+	}, `SELECT day, CAST(SUM(orders) AS BIGINT), CAST(SUM(CASE WHEN currency = $3 THEN revenue - credits ELSE 0 END) AS BIGINT)
 FROM customer_days WHERE day >= $1 AND day < $2 GROUP BY day`, from/dayMS, to/dayMS, rep.Currency)
 	if err != nil {
 		return err
@@ -184,7 +188,7 @@ func (db *DB) eachRow(ctx context.Context, fn func(day int64, n int, amount int6
 // reportReturningCustomers counts per calendar month the customers with a
 // purchase that is not their first: a day of theirs after the first
 // purchase day, or on that day another currency than the first purchase's
-// or more than one order. A distinct count per month, so the months'
+// or more than one order (a day of credit notes alone is no purchase). A distinct count per month, so the months'
 // first days (of the reader's calendar) go into the query.
 func (db *DB) reportReturningCustomers(ctx context.Context, rep *crm.SalesReport, from, to int64) error {
 	var starts []time.Time
@@ -202,7 +206,7 @@ func (db *DB) reportReturningCustomers(ctx context.Context, rep *crm.SalesReport
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT CASE`+when.String()+` ELSE -1 END, COUNT(DISTINCT cd.contact_id)
 FROM customer_days cd JOIN customer_firsts cf ON cf.contact_id = cd.contact_id
-WHERE cd.day >= $1 AND cd.day < $2 AND (cd.day > cf.first_at / 86400000 OR cd.currency <> cf.first_currency OR cd.orders > 1)
+WHERE cd.day >= $1 AND cd.day < $2 AND cd.orders > 0 AND (cd.day > cf.first_at / 86400000 OR cd.currency <> cf.first_currency OR cd.orders > 1)
 GROUP BY 1`, args...)
 	if err != nil {
 		return db.mapErr(err)

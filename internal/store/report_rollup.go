@@ -10,7 +10,18 @@ import (
 // The sales rollups (migration 0011) are derived from orders: purchases
 // per UTC day and currency (sales_days), per day, currency and SKU
 // (sales_product_days), per customer, day and currency (customer_days),
-// and each customer's first purchases (customer_firsts). They change in
+// and each customer's first purchases (customer_firsts).
+//
+// A purchase is an order of kind 'order' in a purchased status. A credit
+// note (kind 'credit', always status refunded, negative total, positive
+// line quantities; migration 0013) nets the sums without being a
+// purchase: its total is in the revenue of sales_days and customer_days
+// (and apart in their credits column) and its lines' totals in
+// sales_product_days, its units taken off the product's quantity; it adds
+// no order, no product line, and is no first or second purchase. Guest
+// orders (no contact) are in the day and product sums only. Credit notes
+// are only imported and never change status, so only the import, the
+// merge and the restore write their share. They change in
 // the transaction that changes the orders, so a report only reads them
 // and is the aggregate over orders as of its snapshot, on every server:
 //
@@ -30,18 +41,19 @@ import (
 // last in each transaction, in key order, and spread over shards.
 
 const (
-	upsertSalesDay = `INSERT INTO sales_days (day, currency, shard, orders, revenue) VALUES ($1, $2, $3, $4, $5)
+	upsertSalesDay = `INSERT INTO sales_days (day, currency, shard, orders, revenue, credits) VALUES ($1, $2, $3, $4, $5, 0)
 ON CONFLICT (day, currency, shard) DO UPDATE SET orders = sales_days.orders + excluded.orders, revenue = sales_days.revenue + excluded.revenue`
 	upsertProductDay = `INSERT INTO sales_product_days (day, currency, sku, shard, name, lines, quantity, revenue) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (day, currency, sku, shard) DO UPDATE SET lines = sales_product_days.lines + excluded.lines,
   quantity = sales_product_days.quantity + excluded.quantity, revenue = sales_product_days.revenue + excluded.revenue,
   name = CASE WHEN excluded.name > sales_product_days.name THEN excluded.name ELSE sales_product_days.name END`
-	upsertCustomerDay = `INSERT INTO customer_days (contact_id, day, currency, orders, revenue) VALUES ($1, $2, $3, $4, $5)
+	upsertCustomerDay = `INSERT INTO customer_days (contact_id, day, currency, orders, revenue, credits) VALUES ($1, $2, $3, $4, $5, 0)
 ON CONFLICT (contact_id, day, currency) DO UPDATE SET orders = customer_days.orders + excluded.orders, revenue = customer_days.revenue + excluded.revenue`
 )
 
 // firstsSelect computes customer_firsts rows from the purchased orders
-// that cond selects (a condition on orders, "o." columns): the first
+// that cond selects (a condition on orders, "o." columns; credit notes,
+// status refunded, are none of them): the first
 // purchase by (placed_at, id), the second's time, and the first purchase
 // on a later UTC day than the first.
 func firstsSelect(cond string) string {
@@ -56,13 +68,31 @@ WHERE true GROUP BY contact_id`
 
 const firstsCols = `customer_firsts (contact_id, first_at, first_currency, first_total, second_at, second_day_at)`
 
-// customerDaysSelect sums the purchased orders that cond selects per
-// customer, day and currency.
+// customerDaysCols are the columns customerDaysSelect fills.
+const customerDaysCols = `customer_days (contact_id, day, currency, orders, revenue, credits)`
+
+// customerDaysSelect sums the purchased orders and credit notes that cond
+// selects per customer, day and currency: purchases counted, both in the
+// revenue, the credit notes' totals also in credits.
 func customerDaysSelect(cond string) string {
-	return `SELECT o.contact_id, o.placed_at / 86400000, o.currency, COUNT(*), SUM(o.total) FROM orders o
-WHERE ` + cond + ` AND o.contact_id IS NOT NULL AND o.status IN ` + purchasedSQL + `
+	return `SELECT o.contact_id, o.placed_at / 86400000, o.currency, SUM(CASE WHEN o.kind = 'credit' THEN 0 ELSE 1 END), SUM(o.total),
+  SUM(CASE WHEN o.kind = 'credit' THEN o.total ELSE 0 END) FROM orders o
+WHERE ` + cond + ` AND o.contact_id IS NOT NULL AND ` + netSQL("o.") + `
 GROUP BY o.contact_id, o.placed_at / 86400000, o.currency`
 }
+
+// salesDaysSelect and productDaysSelect sum every purchase and credit
+// note per day and currency (and SKU) into shard 0: the rebuild after a
+// restore.
+const (
+	salesDaysSelect = `SELECT placed_at / 86400000, currency, 0, SUM(CASE WHEN kind = 'credit' THEN 0 ELSE 1 END), SUM(total),
+  SUM(CASE WHEN kind = 'credit' THEN total ELSE 0 END) FROM orders
+WHERE status IN ` + purchasedSQL + ` OR kind = 'credit' GROUP BY placed_at / 86400000, currency`
+	productDaysSelect = `SELECT o.placed_at / 86400000, o.currency, l.sku, 0, MAX(l.name), SUM(CASE WHEN o.kind = 'credit' THEN 0 ELSE 1 END),
+  SUM(CASE WHEN o.kind = 'credit' THEN -l.quantity ELSE l.quantity END), SUM(l.total)
+FROM orders o JOIN order_lines l ON l.order_id = o.id
+WHERE o.status IN ` + purchasedSQL + ` OR o.kind = 'credit' GROUP BY o.placed_at / 86400000, o.currency, l.sku`
+)
 
 // refreshFirsts recomputes one customer's first purchases; the caller
 // holds the customer's lock (refreshFacts does both).
@@ -89,7 +119,7 @@ func (tx *Tx) refreshCustomerDays(ctx context.Context, contactID int64) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM customer_days WHERE contact_id = $1`, contactID); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO customer_days (contact_id, day, currency, orders, revenue)
+	_, err := tx.ExecContext(ctx, `INSERT INTO `+customerDaysCols+`
 `+customerDaysSelect(`o.contact_id = $1`), contactID)
 	return err
 }
@@ -105,7 +135,7 @@ func (tx *Tx) addOrderRollups(ctx context.Context, o *crm.Order, contact, sign i
 			return err
 		}
 		if sign < 0 {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM customer_days WHERE contact_id = $1 AND day = $2 AND currency = $3 AND orders = 0`,
+			if _, err := tx.ExecContext(ctx, `DELETE FROM customer_days WHERE contact_id = $1 AND day = $2 AND currency = $3 AND orders = 0 AND credits = 0`,
 				contact, day, o.Currency); err != nil {
 				return err
 			}
@@ -163,21 +193,16 @@ func (db *DB) rebuildRollups(ctx context.Context, table string) error {
 	case "orders":
 		stmts = []string{
 			`DELETE FROM sales_days`,
-			`INSERT INTO sales_days (day, currency, shard, orders, revenue)
-SELECT placed_at / 86400000, currency, 0, COUNT(*), SUM(total) FROM orders
-WHERE status IN ` + purchasedSQL + ` GROUP BY placed_at / 86400000, currency`,
+			`INSERT INTO sales_days (day, currency, shard, orders, revenue, credits) ` + salesDaysSelect,
 			`DELETE FROM customer_days`,
-			`INSERT INTO customer_days (contact_id, day, currency, orders, revenue) ` + customerDaysSelect(`true`),
+			`INSERT INTO ` + customerDaysCols + ` ` + customerDaysSelect(`true`),
 			`DELETE FROM customer_firsts`,
 			`INSERT INTO ` + firstsCols + ` ` + firstsSelect(`true`),
 		}
 	case "order_lines":
 		stmts = []string{
 			`DELETE FROM sales_product_days`,
-			`INSERT INTO sales_product_days (day, currency, sku, shard, name, lines, quantity, revenue)
-SELECT o.placed_at / 86400000, o.currency, l.sku, 0, MAX(l.name), COUNT(*), SUM(l.quantity), SUM(l.total)
-FROM orders o JOIN order_lines l ON l.order_id = o.id
-WHERE o.status IN ` + purchasedSQL + ` GROUP BY o.placed_at / 86400000, o.currency, l.sku`,
+			`INSERT INTO sales_product_days (day, currency, sku, shard, name, lines, quantity, revenue) ` + productDaysSelect,
 		}
 	default:
 		return nil

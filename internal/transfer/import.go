@@ -91,6 +91,7 @@ func (t *Transfer) ImportCSV(ctx context.Context, entity string, r io.Reader, en
 		offset += len(c.contacts)
 		lines = append(lines, c.lines...)
 		bad = append(bad, c.bad...)
+		imp.AddUnreadable(len(c.bad))
 	}
 	if ferr := imp.Finish(context.WithoutCancel(ctx)); err == nil {
 		err = ferr
@@ -329,6 +330,6 @@ func (t *Transfer) importCompanies(ctx context.Context, cr *csvx.Reader, plan []
 		bad = append(bad, c.bad...)
 		return true
 	})
-	res, err := t.db.ImportCompanies(ctx, rows, store.ImportOptions{Dedupe: dedupe})
+	res, err := t.db.ImportCompanies(ctx, rows, store.ImportOptions{Dedupe: dedupe, Unreadable: len(bad)})
 	return report(res, lines, bad), err
 }

@@ -201,3 +201,59 @@ func TestImportNeedsPermission(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// The rejected count is of lines, and the audit entry of a contact or
+// company import records every rejected line: those the store refused
+// and those the reader could not read (it said 0 for the latter).
+func TestImportCSVCountsRejectedLines(t *testing.T) {
+	contacts := strings.Join([]string{
+		"first_name,email,phone",
+		"Sara,sara@example.com,",
+		"Bad,not-an-email,not a phone", // two problems, one line
+		"Broken \"quote,broken@example.com,",
+		"Bad\xff\xfeBytes,bytes@example.com,",
+		"Kim,kim@example.com,",
+	}, "\n")
+	companies := strings.Join([]string{
+		"name,domain,size",
+		"Acme,acme.example,10",
+		",not a domain,-3", // three problems, one line
+		"Broken \"quote,x.example,",
+		"Globex,globex.example,",
+	}, "\n")
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := storetest.System()
+		tr := newTransfer(db)
+		for _, c := range []struct {
+			entity, file string
+			mapping      map[string]string
+			created      int
+			rejected     int
+		}{
+			{"contact", contacts, map[string]string{"first_name": "first_name", "email": "email", "phone": "phone"}, 2, 3},
+			{"company", companies, map[string]string{"name": "name", "domain": "domain", "size": "size"}, 2, 2},
+		} {
+			rep, err := tr.ImportCSV(ctx, c.entity, strings.NewReader(c.file), "utf-8", c.mapping, "skip")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Created != c.created || rep.RejectedLines() != c.rejected || len(rep.Rejected) <= c.rejected {
+				t.Errorf("%s: created %d, %d lines rejected for %d reasons; want %d created, %d lines (%+v)",
+					c.entity, rep.Created, rep.RejectedLines(), len(rep.Rejected), c.created, c.rejected, rep.Rejected)
+			}
+			page, err := db.FindAudit(ctx, crm.AuditFilter{Entity: c.entity, Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw := ""
+			for _, e := range page.Items {
+				if e.Action == "import" {
+					raw = e.After
+				}
+			}
+			if want := fmt.Sprintf(`"rejected":%d`, c.rejected); !strings.Contains(raw, want) {
+				t.Errorf("%s: audit entry %s, want %s", c.entity, raw, want)
+			}
+		}
+	})
+}

@@ -30,6 +30,19 @@ type Report struct {
 	Rejected                  []Rejected
 }
 
+// RejectedLines counts the lines of Rejected: a line with two problems
+// is listed twice and counted once.
+func (r Report) RejectedLines() int {
+	n, last := 0, -1
+	for _, x := range r.Rejected {
+		if x.Line != last {
+			n++
+			last = x.Line
+		}
+	}
+	return n
+}
+
 // Rejected is one problem with one line: Line is the physical line of the
 // file where the record starts (the header is line 1), Field the ecrm
 // field ("" for a line that could not be read) and Reason an English

@@ -2,6 +2,7 @@ package web
 
 import (
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -20,6 +21,14 @@ type orderImportPage struct {
 	Report    *crm.OrderImportReport
 	Rejected  []orderRejectedRow
 	Encodings []string
+	// Currencies are the stored orders in currencies other than the
+	// shop's, which count in no revenue: each is a warning.
+	Currencies []orderCurrency
+}
+
+type orderCurrency struct {
+	Code   string
+	Orders int
 }
 
 type orderRejectedRow struct{ Line, Field, Reason string }
@@ -45,8 +54,13 @@ func (s *server) orderImport(w http.ResponseWriter, r *http.Request) error {
 	if !slices.Contains(importEncodings, enc) {
 		bad.Add("encoding", "invalid_choice")
 	}
+	dateFormat := r.PostFormValue("date_format")
+	if !slices.Contains(orderDateFormats, dateFormat) {
+		bad.Add("date_format", "invalid_choice")
+	}
 	opts := crm.OrderFileOptions{Format: format, Encoding: enc, MinorUnits: r.PostFormValue("minor_units") != "",
-		Currency: strings.TrimSpace(r.PostFormValue("currency")), Timeline: r.PostFormValue("timeline") != "", Mapping: map[string]string{}}
+		Currency: strings.TrimSpace(r.PostFormValue("currency")), Timeline: r.PostFormValue("timeline") != "", Mapping: map[string]string{},
+		DateFormat: dateFormat, TimeZone: strings.TrimSpace(r.PostFormValue("tz")), MaxRejects: strings.TrimSpace(r.PostFormValue("max_rejects"))}
 	for _, pair := range strings.Split(r.PostFormValue("map"), ",") {
 		if strings.TrimSpace(pair) == "" {
 			continue
@@ -79,9 +93,16 @@ func (s *server) orderImport(w http.ResponseWriter, r *http.Request) error {
 	for _, x := range rep.Rejected {
 		p.Rejected = append(p.Rejected, orderRejectedRow{Line: v.L.Number(int64(x.Line)), Field: x.Field, Reason: rejectedReason(v.L, x)})
 	}
+	for _, c := range slices.Sorted(maps.Keys(rep.OtherCurrencies)) {
+		p.Currencies = append(p.Currencies, orderCurrency{c, rep.OtherCurrencies[c]})
+	}
 	v.Data = p
 	return s.ok(w, r, "report_import", v)
 }
+
+// orderDateFormats are the form's date formats ("" detects); a Go layout
+// is for the command line and the API.
+var orderDateFormats = []string{"", "iso", "mdy", "dmy"}
 
 // rejectedReason words a rejected line in the reader's language when the
 // catalogue has its key, else in the store's English.

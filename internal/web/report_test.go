@@ -56,7 +56,7 @@ func TestOrderImportPage(t *testing.T) {
 		}
 		d := doc(t, rec)
 		stats, reason := d.Find("#order-import-report").Text(), d.Find("table tbody td").Eq(2).Text()
-		want := map[string][]string{"en": {"1 orders imported", "Enter a valid date."}, "fa": {"۱ سفارش وارد شد", "تاریخ"}, "ja": {"1 件の注文", "日付"}}[lang]
+		want := map[string][]string{"en": {"1 orders imported", "“2024-13-05” is not a date in an accepted format"}, "fa": {"۱ سفارش وارد شد", "تاریخ"}, "ja": {"1 件の注文", "日付"}}[lang]
 		if !strings.Contains(stats, want[0]) || !strings.Contains(reason, want[1]) {
 			t.Errorf("%s: report %q, reason %q", lang, stats, reason)
 		}
@@ -66,6 +66,32 @@ func TestOrderImportPage(t *testing.T) {
 	}
 	if rec := e.do(e.session(crm.RoleManager), http.MethodPost, "/import/orders", url.Values{"format": {"xml"}, "encoding": {""}, "content": {"x"}}); rec.Code != http.StatusUnprocessableEntity {
 		t.Errorf("bad format = %d", rec.Code)
+	}
+	// A shop's export: the date format chosen in the form, a cancellation,
+	// a guest order and an order in another currency, each said.
+	shop := "InvoiceNo,StockCode,Quantity,InvoiceDate,UnitPrice,CustomerID,Currency\n" +
+		"S1,TEA,2,1/2/2011 8:26,4.50,17850.0,USD\nS2,TEA,1,1/3/2011 9:00,4.50,,USD\nCS3,TEA,-1,2/3/2011 10:00,4.50,17850,USD\nS4,TEA,1,3/3/2011,4.50,17850,EUR\n"
+	c := e.session(crm.RoleManager)
+	if rec := e.upload(c, "/import/orders", url.Values{"format": {"csv"}, "encoding": {""}, "date_format": {""}}, shop); rec.Code != http.StatusUnprocessableEntity ||
+		!strings.Contains(rec.Body.String(), "could be month/day or day/month") {
+		t.Errorf("ambiguous dates: %d\n%s", rec.Code, rec.Body)
+	}
+	rec := e.upload(c, "/import/orders", url.Values{"format": {"csv"}, "encoding": {""}, "date_format": {"dmy"}, "tz": {"Europe/London"}, "max_rejects": {"0"}}, shop)
+	if rec.Code != 200 {
+		t.Fatalf("shop export: %d\n%s", rec.Code, rec.Body)
+	}
+	d := doc(t, rec)
+	stats := d.Find("#order-import-report").Text()
+	for _, want := range []string{"4 orders imported", "1 of them credit notes", "1 linked", "1 of them guest orders", "Rejected: 0 of 4 lines", "Dates read as: dmy"} {
+		if !strings.Contains(stats, want) {
+			t.Errorf("report %q lacks %q", stats, want)
+		}
+	}
+	if w := d.Find("p.notice").Text(); !strings.Contains(w, "1 orders are in EUR, not in the shop currency USD") {
+		t.Errorf("currency warning = %q", w)
+	}
+	if rec := e.upload(c, "/import/orders", url.Values{"format": {"csv"}, "encoding": {""}, "date_format": {"ydm"}}, shop); rec.Code != http.StatusUnprocessableEntity {
+		t.Errorf("unknown date format: %d", rec.Code)
 	}
 }
 

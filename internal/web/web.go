@@ -42,7 +42,10 @@ type Transfer interface {
 // ImportReport is what an import did.
 type ImportReport struct {
 	Created, Updated, Skipped int
-	Rejected                  []RejectedRow
+	// RejectedLines counts the lines of Rejected, which lists each
+	// problem of a line.
+	RejectedLines int
+	Rejected      []RejectedRow
 }
 
 // RejectedRow is one CSV line the import refused, with the reason.
