@@ -79,8 +79,9 @@ func (db *DB) ImportContacts(ctx context.Context, rows []crm.ContactInput, opts 
 	if err != nil {
 		return ImportResult{}, err
 	}
-	for from := 0; from < len(rows); from += ImportBatch {
-		to := min(from+ImportBatch, len(rows))
+	batch := db.importBatchRows()
+	for from := 0; from < len(rows); from += batch {
+		to := min(from+batch, len(rows))
 		var names []string
 		if opts.CompanyNames != nil {
 			names = opts.CompanyNames[from:to]
@@ -97,6 +98,13 @@ func (db *DB) ImportContacts(ctx context.Context, rows []crm.ContactInput, opts 
 // commits do not dominate, small enough that the SQLite write lock is
 // released often for the console's own writes.
 const ImportBatch = 8192
+
+func (db *DB) importBatchRows() int {
+	if db.importBatch > 0 {
+		return db.importBatch
+	}
+	return ImportBatch
+}
 
 // ContactImport is one import in progress. Prepare validates a batch and
 // touches no database, so callers may run it on several goroutines while
@@ -241,7 +249,7 @@ func (imp *ContactImport) Write(ctx context.Context, b *Batch, offset int) error
 	}
 	if !imp.decided {
 		imp.decided = true
-		if imp.db.dialect.name() == "sqlite" && b.n >= ImportBatch {
+		if imp.db.dialect.name() == "sqlite" && b.n >= imp.db.importBatchRows() {
 			s, err := imp.startBulk(ctx)
 			if err != nil {
 				return err
