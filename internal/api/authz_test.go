@@ -143,26 +143,36 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if len(covered) != total {
 			t.Fatalf("matrix covers %d operations, the document has %d", len(covered), total)
 		}
-		// Per route, the refused callers go first between one snapshot
-		// before and one after (a snapshot reads every table, and taking
-		// one per refused request was most of this test's time), then the
-		// allowed ones.
-		for _, rt := range routes {
-			var refused, allowedCallers []caller
-			for _, c := range callers {
-				actor := &crm.Actor{APIKeyID: 1, Scopes: c.scopes}
-				allowed := c.scopes != nil
-				for _, p := range rt.perms {
-					allowed = allowed && actor.Can(p)
-				}
-				if allowed {
-					allowedCallers = append(allowedCallers, c)
-				} else {
-					refused = append(refused, c)
-				}
+		// Every refused request goes first, all between one snapshot before
+		// and one after (a snapshot reads every table: one per route was
+		// most of this test's time), on the records as the parts made
+		// them; then the allowed ones, route by route. Refused requests
+		// must change nothing, so the allowed ones see what they saw when
+		// the two were interleaved. The newest audit entry, which every
+		// store write moves, is read per route to name the route that
+		// changed something.
+		refused := func(rt matrixRoute, c caller) bool {
+			actor := &crm.Actor{APIKeyID: 1, Scopes: c.scopes}
+			allowed := c.scopes != nil
+			for _, p := range rt.perms {
+				allowed = allowed && actor.Can(p)
 			}
-			before := snapshot(t, db)
-			for _, c := range refused {
+			return !allowed
+		}
+		newestAudit := func() int64 {
+			page, err := db.FindAudit(ctx, crm.AuditFilter{Limit: 1})
+			must(t, err)
+			if len(page.Items) == 0 {
+				return 0
+			}
+			return page.Items[0].ID
+		}
+		before, audit := snapshot(t, db), newestAudit()
+		for _, rt := range routes {
+			for _, c := range callers {
+				if !refused(rt, c) {
+					continue
+				}
 				r := e.do(rt.method, "/api/v1"+rt.path, rt.body, c.secret)
 				name := rt.method + " " + rt.path + " as " + c.name
 				switch {
@@ -172,10 +182,24 @@ func TestAuthorizationMatrix(t *testing.T) {
 					t.Errorf("%s: %d, want 403", name, r.status)
 				}
 			}
-			if after := snapshot(t, db); after != before {
-				t.Errorf("%s %s: a refused request changed the database", rt.method, rt.path)
+			if now := newestAudit(); now != audit {
+				t.Errorf("%s %s: a refused request wrote audit entries after #%d up to #%d", rt.method, rt.path, audit, now)
+				audit = now
 			}
-			for _, c := range allowedCallers {
+		}
+		if after := snapshot(t, db); after != before {
+			i := 0
+			for i < min(len(before), len(after)) && before[i] == after[i] {
+				i++
+			}
+			from := max(0, i-200)
+			t.Errorf("refused requests changed the database; first difference:\nbefore …%.400s\nafter  …%.400s", before[from:], after[from:])
+		}
+		for _, rt := range routes {
+			for _, c := range callers {
+				if refused(rt, c) {
+					continue
+				}
 				r := e.do(rt.method, "/api/v1"+rt.path, rt.body, c.secret)
 				if r.status == http.StatusUnauthorized || r.status == http.StatusForbidden {
 					t.Errorf("%s %s as %s: %d %s, want it allowed", rt.method, rt.path, c.name, r.status, r.body)

@@ -20,7 +20,11 @@ import (
 
 // chromiumPath finds Debian's Chromium. Without it the test skips, unless
 // ECRM_REQUIRE_BROWSER is set (CI), where a missing browser is a failure.
+// A -short run (between commits) skips the browser tests.
 func chromiumPath(t *testing.T) string {
+	if testing.Short() {
+		t.Skip("browser tests run without -short")
+	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
 			return p

@@ -85,8 +85,9 @@ func (db *DB) ImportContacts(ctx context.Context, rows []crm.ContactInput, opts 
 	if err != nil {
 		return ImportResult{}, err
 	}
-	for from := 0; from < len(rows); from += ImportBatch {
-		to := min(from+ImportBatch, len(rows))
+	batch := db.importBatchRows()
+	for from := 0; from < len(rows); from += batch {
+		to := min(from+batch, len(rows))
 		var names []string
 		if opts.CompanyNames != nil {
 			names = opts.CompanyNames[from:to]
@@ -103,6 +104,13 @@ func (db *DB) ImportContacts(ctx context.Context, rows []crm.ContactInput, opts 
 // commits do not dominate, small enough that the SQLite write lock is
 // released often for the console's own writes.
 const ImportBatch = 8192
+
+func (db *DB) importBatchRows() int {
+	if db.importBatch > 0 {
+		return db.importBatch
+	}
+	return ImportBatch
+}
 
 // ContactImport is one import in progress. Prepare validates a batch and
 // touches no database, so callers may run it on several goroutines while
@@ -257,8 +265,8 @@ func (imp *ContactImport) Write(ctx context.Context, b *Batch, offset int) error
 		imp.events = false
 	} else {
 		imp.decided = true
-		imp.events = b.n < ImportBatch
-		if imp.db.dialect.name() == "sqlite" && b.n >= ImportBatch {
+		imp.events = b.n < imp.db.importBatchRows()
+		if imp.db.dialect.name() == "sqlite" && b.n >= imp.db.importBatchRows() {
 			s, err := imp.startBulk(ctx)
 			if err != nil {
 				return err

@@ -14,6 +14,12 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 )
 
+// rebuildBatch is the import batch of these tests: the code paths of an
+// import of more than one batch, and on SQLite of the rebuild, are the
+// same with 64 rows a batch as with ImportBatch, and 2×8,192 rows took
+// minutes under the race detector.
+const rebuildBatch = 64
+
 // bigImport returns n rows, more than one batch, so that on SQLite the
 // import drops and rebuilds the indexes. Row i has the email c<i>@example.com
 // and a secondary one, alt<i>@example.com; the rows named in dups repeat the
@@ -67,7 +73,7 @@ func schema(t *testing.T, db *store.DB) []string {
 }
 
 func TestImportContactsRebuild(t *testing.T) {
-	n := 2*store.ImportBatch + 100
+	n := 2*rebuildBatch + 100
 	for _, mode := range []struct {
 		dedupe                    string
 		created, updated, skipped int
@@ -80,13 +86,14 @@ func TestImportContactsRebuild(t *testing.T) {
 	} {
 		t.Run(mode.dedupe, func(t *testing.T) {
 			storetest.Each(t, func(t *testing.T, db *store.DB) {
+				store.SetImportBatch(db, rebuildBatch)
 				ctx := storetest.System()
 				old := mustContact(t, ctx, db, crm.ContactInput{LastName: ptr("Old"), Email: ptr("old@example.com"), Stage: ptr("lead")})
 				before := schema(t, db)
 				rows := bigImport(n, map[int]string{
-					5:                        "old@example.com",   // an existing contact
-					store.ImportBatch + 7:    "c3@example.com",    // a row of the first batch
-					2*store.ImportBatch + 50: "alt40@example.com", // another row's second email
+					5:                   "old@example.com",   // an existing contact
+					rebuildBatch + 7:    "c3@example.com",    // a row of the first batch
+					2*rebuildBatch + 50: "alt40@example.com", // another row's second email
 				})
 				rows[5].Stage = ptr("customer")
 				res, err := db.ImportContacts(ctx, rows, store.ImportOptions{Dedupe: mode.dedupe})
@@ -114,9 +121,10 @@ func TestImportContactsRebuild(t *testing.T) {
 				if p, err := db.FindContacts(ctx, crm.ContactFilter{Query: "old@exa"}); err != nil || len(p.Items) != mode.oldFound {
 					t.Errorf("old@example.com: %d contacts (%v), want %d", len(p.Items), err, mode.oldFound)
 				}
+				last := 2*rebuildBatch - 1 // the second batch's last row
 				for _, f := range []crm.ContactFilter{
-					{Query: "last9000"}, {Query: "alt12345@"}, {Email: "c100@example.com"},
-					{Query: "first16383", Tags: []string{"t0"}}, {Stage: "lead", Query: "c16000@"},
+					{Query: "last154"}, {Query: "alt200@"}, {Email: "c100@example.com"},
+					{Query: fmt.Sprint("first", last), Tags: []string{fmt.Sprint("t", last%3)}}, {Stage: "lead", Query: "c120@"},
 				} {
 					if p, err := db.FindContacts(ctx, f); err != nil || len(p.Items) != 1 {
 						t.Errorf("find %+v: %d contacts (%v), want 1", f, len(p.Items), err)
@@ -140,19 +148,20 @@ func TestImportContactsRebuild(t *testing.T) {
 // fails stores nothing and leaves the indexes and triggers in place.
 func TestImportContactsRebuildAllOrNothing(t *testing.T) {
 	db := storetest.Open(t, "sqlite")
+	store.SetImportBatch(db, rebuildBatch)
 	ctx := storetest.System()
 	before := schema(t, db)
 	imp, err := db.BeginContactImport(ctx, store.ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := bigImport(2*store.ImportBatch, nil)
-	if err := imp.Write(ctx, imp.Prepare(rows[:store.ImportBatch], nil), 0); err != nil {
+	rows := bigImport(2*rebuildBatch, nil)
+	if err := imp.Write(ctx, imp.Prepare(rows[:rebuildBatch], nil), 0); err != nil {
 		t.Fatal(err)
 	}
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	if err := imp.Write(cancelled, imp.Prepare(rows[store.ImportBatch:], nil), store.ImportBatch); err == nil {
+	if err := imp.Write(cancelled, imp.Prepare(rows[rebuildBatch:], nil), rebuildBatch); err == nil {
 		t.Fatal("write with a cancelled context succeeded")
 	}
 	if err := imp.Finish(ctx); err != nil {

@@ -36,6 +36,10 @@ type DB struct {
 	Now func() time.Time
 	// PasswordCost lets tests use cheap argon2 parameters.
 	PasswordCost PasswordParams
+	// importBatch is the rows per contact-import transaction: ImportBatch,
+	// or fewer in tests (export_test.go), so that an import of a few
+	// hundred rows takes the large-import path.
+	importBatch int
 
 	keys   keyCache
 	stmts  stmtCache

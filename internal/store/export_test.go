@@ -5,6 +5,11 @@ import (
 	"database/sql"
 )
 
+// SetImportBatch makes contact imports of db commit every n rows instead
+// of ImportBatch, and take the large-import path from n rows, so tests of
+// that path need a few hundred rows rather than tens of thousands.
+func SetImportBatch(db *DB, n int) { db.importBatch = n }
+
 // TableNames lists the database's own tables, for the test that every
 // table is in the full export or deliberately left out of it.
 func TableNames(ctx context.Context, db *DB) ([]string, error) {

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"slices"
@@ -42,12 +44,32 @@ func migrations(engine string) ([]migration, error) {
 	return out, nil
 }
 
+const createSchemaMigrations = `CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`
+
+// MigrationsDigest names the schema Migrate builds on engine ("sqlite" or
+// "postgres"): a hash of its migration files and of the table recording
+// them. Tests migrate one template database per digest and copy it for
+// each test (storetest), so a changed or added migration gets a template
+// of its own.
+func MigrationsDigest(engine string) (string, error) {
+	ms, err := migrations(engine)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n", createSchemaMigrations)
+	for _, m := range ms {
+		fmt.Fprintf(h, "%d %s %d\n%s\n", m.version, m.name, len(m.sql), m.sql)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // Migrate applies pending migrations, each in its own transaction with its
 // record in schema_migrations. Two servers starting at once on PostgreSQL
 // race on the version's primary key; the loser's transaction rolls back
 // and it finds the migration applied on retry.
 func (db *DB) Migrate(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
+	if _, err := db.write.ExecContext(ctx, createSchemaMigrations); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	ms, err := migrations(db.dialect.name())

@@ -36,26 +36,40 @@ func hashPassword(p PasswordParams, password string) string {
 }
 
 func checkPassword(hash, password string) bool {
-	parts := strings.Split(hash, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false
-	}
-	var p PasswordParams
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
-		return false
-	}
-	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
-	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || p.Memory > 1<<20 || p.Time > 10 || p.Threads == 0 {
+	p, salt, want, ok := parseHash(hash)
+	if !ok {
 		return false
 	}
 	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
+// parseHash reads a hash written by hashPassword.
+func parseHash(hash string) (p PasswordParams, salt, key []byte, ok bool) {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return p, nil, nil, false
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Time, &p.Threads); err != nil {
+		return p, nil, nil, false
+	}
+	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
+	key, err2 := base64.RawStdEncoding.DecodeString(parts[5])
+	if err1 != nil || err2 != nil || p.Memory > 1<<20 || p.Time > 10 || p.Threads == 0 {
+		return p, nil, nil, false
+	}
+	return p, salt, key, true
+}
+
 // dummyHash is checked when an email is unknown, so a failed login takes
-// as long whether or not the account exists.
-var dummyHash = hashPassword(DefaultPasswordParams, "not a password")
+// as long whether or not the account exists: it has the costs p of a hash
+// made now and a key of zeros, which no password derives to. It is
+// written, not computed: hashing one at package start cost every process
+// importing the store a full argon2 run (seconds under the race detector).
+func dummyHash(p PasswordParams) string {
+	zeros := base64.RawStdEncoding.EncodeToString
+	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", p.Memory, p.Time, p.Threads, zeros(make([]byte, 16)), zeros(make([]byte, 32)))
+}
 
 // newToken returns a random URL-safe secret of n bytes from crypto/rand.
 func newToken(n int) string {

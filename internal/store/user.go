@@ -145,7 +145,7 @@ func (db *DB) Authenticate(ctx context.Context, email, password string) (*crm.Us
 	e, _ := crm.NormalizeEmail(email)
 	u, err := scanUser(db.read.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email = $1`, e))
 	if err != nil {
-		checkPassword(dummyHash, password)
+		checkPassword(dummyHash(db.PasswordCost), password)
 		if err == sql.ErrNoRows {
 			return nil, crm.Errorf(crm.EUNAUTHORIZED, "wrong email or password")
 		}

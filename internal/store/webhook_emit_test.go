@@ -19,7 +19,7 @@ import (
 // in-package test cannot import (storetest imports store).
 func eachEngine(t *testing.T, fn func(t *testing.T, db *DB)) {
 	engines := []string{"sqlite"}
-	if os.Getenv("ECRM_TEST_POSTGRES") != "" {
+	if os.Getenv("ECRM_TEST_POSTGRES") != "" && !testing.Short() {
 		engines = append(engines, "postgres")
 	}
 	for _, e := range engines {
