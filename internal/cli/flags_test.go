@@ -140,7 +140,7 @@ func TestFlagsAfterArguments(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			dir := t.TempDir()
 			dsn := storetest.DSN(t, engine) // migrated: a copy of the template
-			none := map[string]string{} // no ECRM_DB: only the flag names the database
+			none := map[string]string{}     // no ECRM_DB: only the flag names the database
 			if out, errs, code := run(t, none, "", "migrate", "--status", "--db", dsn); code != 0 || !strings.Contains(out, "applied [1 ") || !strings.Contains(out, "pending []") {
 				t.Fatalf("migrate: %d %q %q", code, out, errs)
 			}
