@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ecrm/ecrm/internal/jobs"
+	"github.com/ecrm/ecrm/internal/wire"
 	"net"
 	"os"
 	"time"
@@ -92,6 +94,13 @@ func runServe(ctx context.Context, env Env, args []string, demo bool) error {
 	db.SetMailer(sender)
 	mailer := mail.NewWorker(db, sender, mail.WorkerOptions{Logger: log, Registry: srv.Registry()})
 	mailer.Start()
+	// Scheduled jobs (score fits, segment refreshes, recommendations): one
+	// server of several runs each, by lease.
+	runner := jobs.New(db, jobs.Options{Logger: log})
+	for _, j := range wire.Jobs(db) {
+		runner.Add(j)
+	}
+	runner.Start()
 	if env.Ready != nil {
 		env.Ready(srv.URL())
 	}
@@ -106,7 +115,7 @@ func runServe(ctx context.Context, env Env, args []string, demo bool) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err = srv.Shutdown(sctx)
-	return errors.Join(err, hooks.Stop(sctx), mailer.Stop(sctx))
+	return errors.Join(err, runner.Stop(sctx), hooks.Stop(sctx), mailer.Stop(sctx))
 }
 
 // isLoopback: plain HTTP on the loopback interface is the one place

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ecrm/ecrm/internal/transfer"
+	"github.com/ecrm/ecrm/internal/wire"
 )
 
 func runImport(ctx context.Context, env Env, args []string) error {
@@ -29,7 +30,7 @@ func runImport(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	t := transfer.New(db.Services(), db)
+	t := transfer.New(wire.Services(db), db)
 	if args[0] == "consents" {
 		rep, err := t.ImportConsentFile(system(ctx), c.fs.Arg(0), *enc, env.Stderr)
 		if err != nil {
@@ -67,7 +68,7 @@ func runExport(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if err := transfer.New(db.Services(), db).ExportDir(system(ctx), c.fs.Arg(0)); err != nil {
+	if err := transfer.New(wire.Services(db), db).ExportDir(system(ctx), c.fs.Arg(0)); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "exported every table to %s (see README.md there)\n", c.fs.Arg(0))
@@ -91,7 +92,7 @@ func runRestore(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	if err := transfer.New(db.Services(), db).RestoreDir(system(ctx), c.fs.Arg(0)); err != nil {
+	if err := transfer.New(wire.Services(db), db).RestoreDir(system(ctx), c.fs.Arg(0)); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "restored %s into %s\n", c.fs.Arg(0), redact(cfg.DB))

@@ -52,12 +52,17 @@ const (
 	ResSurveys  = "surveys"  // NPS, CSAT and custom surveys and their answers
 	ResConsents = "consents" // the consent ledger
 	ResMail     = "mail"     // SMTP settings and the outbox: admins only (credentials)
+	// Aggregate (issue 10).
+	ResSegments  = "segments"  // segment definitions, static lists and their members
+	ResAnalytics = "analytics" // customer scores, value/cohort/economics reports, recommendations; write = recompute
+	ResCosts     = "costs"     // acquisition spend, product cost, message and staff-time rates
 )
 
 // Resources lists every resource, for scope validation and the role matrix page.
 var Resources = []string{ResContacts, ResCompanies, ResActivities, ResTasks, ResCustomFields, ResUsers, ResAPIKeys, ResAudit, ResExport, ResImport,
 	ResProducts, ResInventory, ResOrders, ResDeals, ResPipelines, ResWebhooks, ResReports,
-	ResSites, ResEvents, ResForms, ResSurveys, ResConsents, ResMail}
+	ResSites, ResEvents, ResForms, ResSurveys, ResConsents, ResMail,
+	ResSegments, ResAnalytics, ResCosts}
 
 // Action is read or write.
 type Action string
@@ -97,29 +102,37 @@ func ParseScope(s string) (string, bool) {
 // orders because returns and shipping questions reach support first.
 // Marketing owns collection (sites, forms, surveys); anyone who talks to
 // customers may record a consent they were given; mail settings hold SMTP
-// credentials, so they are admin-only like webhooks.
+// credentials, so they are admin-only like webhooks. Segments are how
+// sales and marketing pick people (own-only users count their own
+// customers); analytics write means recomputing scores; costs are money
+// the business spent, so sales and support do not see them.
 var rolePermissions = map[Role]map[string]Action{
 	RoleAdmin: nil, // everything
 	RoleManager: {ResContacts: Write, ResCompanies: Write, ResActivities: Write, ResTasks: Write,
 		ResCustomFields: Read, ResExport: Write, ResImport: Write,
 		ResProducts: Write, ResInventory: Write, ResOrders: Write, ResDeals: Write, ResPipelines: Write, ResReports: Read,
-		ResSites: Read, ResEvents: Read, ResForms: Write, ResSurveys: Write, ResConsents: Write},
+		ResSites: Read, ResEvents: Read, ResForms: Write, ResSurveys: Write, ResConsents: Write,
+		ResSegments: Write, ResAnalytics: Write, ResCosts: Write},
 	RoleSales: {ResContacts: Write, ResCompanies: Write, ResActivities: Write, ResTasks: Write,
 		ResCustomFields: Read, ResImport: Write,
 		ResProducts: Read, ResInventory: Read, ResOrders: Write, ResDeals: Write, ResPipelines: Read, ResReports: Read,
-		ResEvents: Read, ResForms: Read, ResSurveys: Read, ResConsents: Write},
+		ResEvents: Read, ResForms: Read, ResSurveys: Read, ResConsents: Write,
+		ResSegments: Write, ResAnalytics: Read},
 	RoleSupport: {ResContacts: Write, ResCompanies: Read, ResActivities: Write, ResTasks: Write,
 		ResCustomFields: Read,
 		ResProducts:     Read, ResInventory: Read, ResOrders: Write,
-		ResEvents: Read, ResSurveys: Read, ResConsents: Write},
+		ResEvents: Read, ResSurveys: Read, ResConsents: Write,
+		ResSegments: Read, ResAnalytics: Read},
 	RoleMarketing: {ResContacts: Write, ResCompanies: Write, ResActivities: Read, ResTasks: Read,
 		ResCustomFields: Read, ResExport: Write, ResImport: Write,
 		ResProducts: Read, ResOrders: Read, ResReports: Read,
-		ResSites: Write, ResEvents: Read, ResForms: Write, ResSurveys: Write, ResConsents: Write},
+		ResSites: Write, ResEvents: Read, ResForms: Write, ResSurveys: Write, ResConsents: Write,
+		ResSegments: Write, ResAnalytics: Read, ResCosts: Write},
 	RoleReadOnly: {ResContacts: Read, ResCompanies: Read, ResActivities: Read, ResTasks: Read,
 		ResCustomFields: Read,
 		ResProducts:     Read, ResInventory: Read, ResOrders: Read, ResDeals: Read, ResPipelines: Read, ResReports: Read,
-		ResSites: Read, ResEvents: Read, ResForms: Read, ResSurveys: Read, ResConsents: Read},
+		ResSites: Read, ResEvents: Read, ResForms: Read, ResSurveys: Read, ResConsents: Read,
+		ResSegments: Read, ResAnalytics: Read, ResCosts: Read},
 }
 
 // RoleCan reports whether the role grants p.

@@ -18,6 +18,7 @@ import (
 	"github.com/ecrm/ecrm/internal/tracking"
 	"github.com/ecrm/ecrm/internal/transfer"
 	"github.com/ecrm/ecrm/internal/web"
+	"github.com/ecrm/ecrm/internal/wire"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -78,7 +79,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	svc := cfg.DB.Services()
+	svc := wire.Services(cfg.DB)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := newMetrics(reg)

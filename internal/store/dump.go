@@ -172,6 +172,10 @@ func (db *DB) dumpRows(ctx context.Context, q *sql.Tx, t DumpTable, yield func([
 		order = "contact_id"
 	case "contact_external_ids":
 		order = "source, external_id"
+	case "segment_members":
+		order = "segment_id, contact_id"
+	case "segment_changes":
+		order = "segment_id, at, contact_id, change"
 	}
 	rows, err := q.QueryContext(ctx, `SELECT `+strings.Join(t.names(), ", ")+` FROM `+t.Name+` ORDER BY `+order)
 	if err != nil {

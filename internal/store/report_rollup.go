@@ -182,7 +182,7 @@ var rollupTables = []string{"sales_days", "sales_product_days", "customer_days",
 
 // DerivedTables are the tables the full export leaves out because a
 // restore rebuilds them from the orders.
-func DerivedTables() []string { return slices.Clone(rollupTables[:4]) }
+func DerivedTables() []string { return append(slices.Clone(rollupTables[:4]), derivedAggregate...) }
 
 // rebuildRollups recomputes rollups from every order after a restore:
 // the day and customer rollups once the orders are in, the product days

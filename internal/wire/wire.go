@@ -1,0 +1,23 @@
+// Package wire builds the crm.Services every adapter (console, API, CLI)
+// uses: the core store's services and those of the area stores under
+// store/<area>, which the core cannot import.
+package wire
+
+import (
+	"github.com/ecrm/ecrm/internal/crm"
+	"github.com/ecrm/ecrm/internal/jobs"
+	"github.com/ecrm/ecrm/internal/store"
+)
+
+// Services returns every service backed by db.
+func Services(db *store.DB) *crm.Services {
+	svc := db.Services()
+	return svc
+}
+
+// Jobs lists the scheduled jobs every server registers (internal/jobs):
+// each area adds its own here.
+func Jobs(db *store.DB) []jobs.Job {
+	var list []jobs.Job
+	return list
+}
