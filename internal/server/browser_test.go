@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,15 +73,54 @@ func newBrowserSession(t *testing.T, chrome string, db *store.DB, failPrefix str
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Shutdown(context.Background()) })
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-quic", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
+	// Each session is a browser context of its own in the one shared
+	// Chromium: cookies and storage as separate as a fresh profile.
+	ctx, cancelCtx := chromedp.NewContext(sharedBrowser(t, chrome), chromedp.WithNewBrowserContext())
 	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	// Cleanups run last-in first-out: the browser closes before the server.
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	// Cleanups run last-in first-out: the browser context closes before the server.
+	t.Cleanup(func() { cancelTimeout(); cancelCtx() })
 	return &browserSession{t: t, base: srv.URL(), ctx: ctx, out: artifacts(t), failPrefix: failPrefix}
+}
+
+// browser is the one Chromium of this test binary: starting one was a
+// second or more of every browser test on a loaded machine.
+var browser struct {
+	once   sync.Once
+	ctx    context.Context
+	err    error
+	cancel func()
+}
+
+func sharedBrowser(t *testing.T, chrome string) context.Context {
+	t.Helper()
+	browser.once.Do(func() {
+		dir, err := os.MkdirTemp("", "ecrm-chromium-")
+		if err != nil {
+			browser.err = err
+			return
+		}
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+			chromedp.ExecPath(chrome), chromedp.NoSandbox, chromedp.Flag("disable-gpu", true),
+			chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+			chromedp.Flag("disable-quic", true), chromedp.NoFirstRun, chromedp.UserDataDir(dir), chromedp.WindowSize(1280, 900))...)
+		bctx, cancelBrowser := chromedp.NewContext(actx)
+		browser.ctx = bctx
+		browser.cancel = func() { cancelBrowser(); cancelAlloc(); os.RemoveAll(dir) }
+		// Start the browser now, so sessions only open contexts in it.
+		browser.err = chromedp.Do(bctx)
+	})
+	if browser.err != nil {
+		t.Fatalf("start chromium: %v", browser.err)
+	}
+	return browser.ctx
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if browser.cancel != nil {
+		browser.cancel()
+	}
+	os.Exit(code)
 }
 
 func (b *browserSession) shot(name string) chromedp.Action[chromedp.Void] {
