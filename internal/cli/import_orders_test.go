@@ -13,20 +13,34 @@ import (
 const cdnowFile = "../../../shared/data/cdnow/CDNOW_master.txt"
 
 func TestImportOrdersCommand(t *testing.T) {
-	if _, err := os.Stat(cdnowFile); err != nil {
+	data, err := os.ReadFile(cdnowFile)
+	if err != nil {
 		t.Skipf("CDNOW data set not found at %s (CI clones ../shared beside the repository): %v", cdnowFile, err)
+	}
+	// The purchases of customers 00001–01000 (3,144 lines; the file is
+	// sorted by customer): the command's whole path at a twentieth of the
+	// cost under the race detector; the store's test and the benchmarks
+	// take more of the file.
+	lines := strings.SplitAfter(string(data), "\n")
+	n := 1
+	for n < len(lines) && strings.Fields(lines[n])[0] <= "01000" {
+		n++
+	}
+	subset := filepath.Join(t.TempDir(), "cdnow.txt")
+	if err := os.WriteFile(subset, []byte(strings.Join(lines[:n], "")), 0o600); err != nil {
+		t.Fatal(err)
 	}
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
 			env := map[string]string{"ECRM_DB": storetest.DSN(t, engine)}
 			start := time.Now()
-			out, errs, code := run(t, env, "", "import", "orders", cdnowFile, "--format", "cdnow")
+			out, errs, code := run(t, env, "", "import", "orders", subset, "--format", "cdnow")
 			t.Logf("%s: ecrm import orders (CDNOW) took %v", engine, time.Since(start))
-			if code != 0 || !strings.Contains(out, "69659 orders (69659 lines)") || !strings.Contains(out, "23570 contacts created") || errs != "" {
+			if code != 0 || !strings.Contains(out, "3316 orders (3316 lines)") || !strings.Contains(out, "1000 contacts created") || errs != "" {
 				t.Fatalf("import: code %d\nstdout %q\nstderr %q", code, out, errs)
 			}
-			out, _, code = run(t, env, "", "import", "orders", cdnowFile, "--format", "cdnow")
-			if code != 0 || !strings.Contains(out, "0 orders (0 lines), 69659 skipped") || !strings.Contains(out, "0 contacts created") {
+			out, _, code = run(t, env, "", "import", "orders", subset, "--format", "cdnow")
+			if code != 0 || !strings.Contains(out, "0 orders (0 lines), 3316 skipped") || !strings.Contains(out, "0 contacts created") {
 				t.Errorf("re-import: code %d, %q", code, out)
 			}
 
