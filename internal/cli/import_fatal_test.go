@@ -32,7 +32,8 @@ func (b *cappedBuffer) Write(p []byte) (int, error) {
 
 // TestImportConsentsStopsAtFatalError: `ecrm import consents` on a file
 // with a line over 1 MiB names that line once and ends; it used to print
-// the same error in a loop (hundreds of MB in seconds).
+// the same error in a loop (hundreds of MB in seconds). It exits 1: the
+// file was not imported whole.
 func TestImportConsentsStopsAtFatalError(t *testing.T) {
 	for _, engine := range storetest.Engines() {
 		t.Run(engine, func(t *testing.T) {
@@ -62,8 +63,9 @@ func TestImportConsentsStopsAtFatalError(t *testing.T) {
 			if errs.overflow {
 				t.Fatalf("ecrm import consents printed more than %d bytes of errors: %.300s", errs.max, errs.String())
 			}
-			want := "line 3: This line is longer than 1 MiB. The rest of the file was not imported.\n"
-			if code != 0 || errs.String() != want || !strings.Contains(out.String(), "1 entries recorded, 1 lines rejected") {
+			want := "line 3: This line is longer than 1 MiB. The rest of the file was not imported.\n" +
+				"ecrm: stopped at line 3: the rest of the file was not imported\n"
+			if code != 1 || errs.String() != want || !strings.Contains(out.String(), "1 entries recorded, 1 lines rejected") {
 				t.Errorf("code %d\nstdout %q\nstderr %q, want %q", code, out.String(), errs.String(), want)
 			}
 		})

@@ -37,6 +37,12 @@ func runImport(ctx context.Context, env Env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "imported consents: %d entries recorded, %d lines rejected\n", rep.Recorded, len(rep.Rejected))
+		if rep.StoppedAt > 0 {
+			// A partial import is a failure for scripts: the entries
+			// before the line are kept (the ledger is append-only), the
+			// rest of the file was never read.
+			return fmt.Errorf("stopped at line %d: the rest of the file was not imported", rep.StoppedAt)
+		}
 		return nil
 	}
 	rep, err := t.ImportFile(system(ctx), entity, c.fs.Arg(0), *enc, env.Stderr)

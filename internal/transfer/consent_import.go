@@ -41,6 +41,10 @@ var consentColumns = map[string]string{
 // ConsentReport is what a consent import did.
 type ConsentReport struct {
 	Recorded int
+	// StoppedAt is the line of a fatal reading error (a line over 1 MiB,
+	// a broken encoding) after which nothing was read; 0 when the whole
+	// file was read.
+	StoppedAt int
 	Rejected []Rejected
 }
 
@@ -129,6 +133,7 @@ func (t *Transfer) ImportConsents(ctx context.Context, r io.Reader, enc, ref str
 			if le, ok := err.(*csvx.LineError); ok {
 				reject(le.Line, "", lineReason(le))
 				if le.Fatal() {
+					rep.StoppedAt = le.Line
 					break // every further Read returns the same error
 				}
 				continue
