@@ -45,7 +45,7 @@ type ConsentReport struct {
 	// a broken encoding) after which nothing was read; 0 when the whole
 	// file was read.
 	StoppedAt int
-	Rejected []Rejected
+	Rejected  []Rejected
 }
 
 // ImportConsentFile imports a consent CSV; rejected lines go to log as
