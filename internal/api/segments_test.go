@@ -182,7 +182,7 @@ func TestSegmentsAPIErrors(t *testing.T) {
 		r.decode(t, &b)
 		e.run(t, []scenario{
 			{name: "unknown field", method: "POST", url: "/api/v1/segments/preview", key: key,
-				body: `{"definition":` + pred(`{"field":"contact.stage","op":"eq","value":"lead"},{"field":"contact.shoe","op":"eq","value":"x"}`) + `}`,
+				body:       `{"definition":` + pred(`{"field":"contact.stage","op":"eq","value":"lead"},{"field":"contact.shoe","op":"eq","value":"x"}`) + `}`,
 				wantStatus: 422, wantContains: []string{"body.definition.groups[0].predicates[1].field"}},
 			{name: "wrong operator", method: "POST", url: "/api/v1/segments/preview", key: key,
 				body: `{"definition":` + pred(`{"field":"purchase.orders","op":"contains","value":"x"}`) + `}`, wantStatus: 422, wantContains: []string{"body.definition.groups[0].predicates[0].op"}},
