@@ -45,6 +45,8 @@ type Services struct {
 	Surveys SurveyService
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// Segments select people for every later feature (segment.go).
+	Segments SegmentService
 }
 
 // LinkService makes the links that act without a login (double opt-in,

@@ -9,7 +9,7 @@ import (
 
 // pathRe is the shape of a path in an error: keys and indexes from the
 // root, or empty for the whole document.
-var pathRe = regexp.MustCompile(`^([a-z_]+(\[\d+\])*(\.[a-z_]+(\[\d+\])*)*)?$`)
+var pathRe = regexp.MustCompile(`^([a-z_][a-z0-9_]*(\[\d+\])*(\.[a-z_][a-z0-9_]*(\[\d+\])*)*)?$`)
 
 // FuzzParse asserts that no input panics and that every input is either a
 // valid definition that compiles on both engines or an *Error naming

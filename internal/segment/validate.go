@@ -46,7 +46,13 @@ func (v *validator) object(path string, raw any, allowed ...string) map[string]a
 	sort.Strings(keys)
 	for _, k := range keys {
 		if !slices.Contains(allowed, k) {
-			v.fail(join(path, k), ErrUnknownKey)
+			if keyRe.MatchString(k) {
+				v.fail(join(path, k), ErrUnknownKey, k)
+			} else {
+				// A key that is no identifier is named in the message,
+				// not pasted into the path.
+				v.fail(path, ErrUnknownKey, truncate(k))
+			}
 		}
 	}
 	return m
@@ -156,7 +162,7 @@ func (v *validator) predicate(path string, raw any) Predicate {
 			continue
 		}
 		if i < 0 {
-			v.fail(join(path, k), ErrUnknownKey)
+			v.fail(join(path, k), ErrUnknownKey, k)
 			continue
 		}
 		v.param(join(path, k), f.Params[i], val, &p)
@@ -215,6 +221,8 @@ func valueKind(op string) vkind {
 	}
 	return vScalar
 }
+
+var keyRe = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,40}$`)
 
 var dateRe = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 
