@@ -22,7 +22,7 @@ type segRow struct {
 	Name        string
 	Description string
 	Kind        string
-	MemberCount int
+	MemberCount int64
 	RefreshedAt *time.Time
 	OwnerName   string
 }
@@ -32,7 +32,7 @@ type segmentsPage struct {
 }
 
 func (s *server) segmentRows(r *http.Request) ([]segRow, error) {
-	page, err := s.svc.Segments.FindSegments(r.Context(), crm.SegmentFilter{})
+	list, _, err := s.svc.Segments.List(r.Context(), crm.SegmentFilter{Limit: 1000})
 	if err != nil {
 		return nil, err
 	}
@@ -40,8 +40,8 @@ func (s *server) segmentRows(r *http.Request) ([]segRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]segRow, 0, len(page.Items))
-	for _, sg := range page.Items {
+	out := make([]segRow, 0, len(list))
+	for _, sg := range list {
 		out = append(out, segRowOf(sg, names))
 	}
 	return out, nil
@@ -97,7 +97,7 @@ type defError struct {
 
 func (s *server) segmentFormView(r *http.Request, sg *crm.Segment, vals url.Values) (*view, error) {
 	v := s.newView(r, "segments")
-	p := segmentFormPage{Kinds: crm.SegmentKinds}
+	p := segmentFormPage{Kinds: []string{crm.SegmentDynamic, crm.SegmentStatic}}
 	v.Title = v.L.T("segui.new_title")
 	var self int64
 	if sg != nil {
@@ -135,7 +135,7 @@ func (s *server) segmentEdit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sg, err := s.svc.Segments.FindSegmentByID(r.Context(), id)
+	sg, err := s.svc.Segments.Find(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -163,7 +163,29 @@ func segmentInput(r *http.Request) crm.SegmentInput {
 }
 
 func (s *server) segmentCreate(w http.ResponseWriter, r *http.Request) error {
-	sg, err := s.svc.Segments.CreateSegment(r.Context(), segmentInput(r))
+	in := segmentInput(r)
+	if in.Kind != nil && *in.Kind == crm.SegmentStatic {
+		// A static list is a snapshot: the conditions, if any, pick who
+		// is put in it now; it keeps no definition.
+		def := in.Definition
+		in.Definition = nil
+		if empty, err := emptyDefinition(def); err != nil || !empty {
+			if _, err := s.svc.Segments.Preview(r.Context(), def, 0); err != nil {
+				return s.segmentRedisplay(r, nil, err)
+			}
+			sg, err := s.svc.Segments.Create(r.Context(), in)
+			if err != nil {
+				return s.segmentRedisplay(r, nil, err)
+			}
+			n, err := s.svc.Segments.AddMatching(r.Context(), sg.ID, def)
+			if err != nil {
+				return err
+			}
+			http.Redirect(w, r, withDone(segmentURL(sg.ID), "created_list", int(n)), http.StatusSeeOther)
+			return nil
+		}
+	}
+	sg, err := s.svc.Segments.Create(r.Context(), in)
 	if err != nil {
 		return s.segmentRedisplay(r, nil, err)
 	}
@@ -176,13 +198,16 @@ func (s *server) segmentUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sg, err := s.svc.Segments.FindSegmentByID(r.Context(), id)
+	sg, err := s.svc.Segments.Find(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	in := segmentInput(r)
 	in.Kind = nil // a segment keeps its kind
-	if _, err := s.svc.Segments.UpdateSegment(r.Context(), id, in); err != nil {
+	if sg.Kind == crm.SegmentStatic {
+		in.Definition = nil // a list's members are changed on its page
+	}
+	if _, err := s.svc.Segments.Update(r.Context(), id, in); err != nil {
 		return s.segmentRedisplay(r, sg, err)
 	}
 	http.Redirect(w, r, segmentURL(id)+"?done=saved", http.StatusSeeOther)
@@ -242,8 +267,7 @@ func (s *server) splitDefErrors(v *view, err error) ([]defError, error) {
 func (s *server) segmentPreview(w http.ResponseWriter, r *http.Request) error {
 	v := s.newView(r, "segments")
 	def := json.RawMessage(strings.TrimSpace(r.PostFormValue("definition")))
-	self, _ := strconv.ParseInt(r.PostFormValue("id"), 10, 64)
-	pv, err := s.svc.Segments.PreviewSegment(r.Context(), crm.SegmentPreviewInput{Definition: def, Self: self, Sample: 5})
+	pv, err := s.svc.Segments.Preview(r.Context(), def, 5)
 	data := previewData{Restricted: v.Actor.Restricted()}
 	status := http.StatusOK
 	if err != nil {
@@ -260,7 +284,7 @@ func (s *server) segmentPreview(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		data.Count = pv.Count
 		for _, c := range pv.Sample {
-			data.Sample = append(data.Sample, sampleRow{ID: c.ID, Name: c.Name(), Email: c.Email})
+			data.Sample = append(data.Sample, sampleRow{ID: c.ContactID, Name: memberName(c), Email: c.Email})
 		}
 	}
 	v.Data = data
@@ -269,7 +293,7 @@ func (s *server) segmentPreview(w http.ResponseWriter, r *http.Request) error {
 }
 
 type previewData struct {
-	Count      int
+	Count      int64
 	Sample     []sampleRow
 	Errors     []defError
 	Restricted bool
@@ -287,7 +311,7 @@ func (s *server) segmentDeleteConfirm(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	sg, err := s.svc.Segments.FindSegmentByID(r.Context(), id)
+	sg, err := s.svc.Segments.Find(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -303,7 +327,7 @@ func (s *server) segmentDelete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.svc.Segments.DeleteSegment(r.Context(), id); err != nil {
+	if err := s.svc.Segments.Delete(r.Context(), id); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/segments?done=deleted", http.StatusSeeOther)
@@ -315,11 +339,11 @@ func (s *server) segmentRefresh(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sg, err := s.svc.Segments.RefreshSegment(r.Context(), id)
+	rep, err := s.svc.Segments.Refresh(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, segmentURL(id)+"?done=refreshed&n="+strconv.Itoa(sg.MemberCount), http.StatusSeeOther)
+	http.Redirect(w, r, withDone(segmentURL(id), "refreshed", int(rep.Members)), http.StatusSeeOther)
 	return nil
 }
 
@@ -332,4 +356,24 @@ func doneMessage(v *view, q url.Values) {
 	}
 	n, _ := strconv.Atoi(q.Get("n"))
 	v.Message = v.L.T(key, n)
+}
+
+// memberName is a member's name as lists show it.
+func memberName(m *crm.SegmentMember) string {
+	return strings.TrimSpace(m.FirstName + " " + m.LastName)
+}
+
+// emptyDefinition reports whether a definition has no groups (selects
+// everyone, or for a new static list: nobody to add yet).
+func emptyDefinition(def json.RawMessage) (bool, error) {
+	var d struct {
+		Groups []json.RawMessage `json:"groups"`
+	}
+	if len(def) == 0 {
+		return true, nil
+	}
+	if err := json.Unmarshal(def, &d); err != nil {
+		return false, err
+	}
+	return len(d.Groups) == 0, nil
 }

@@ -19,9 +19,9 @@ import (
 type segCatalog struct {
 	Families   []segFamily         `json:"families"`
 	Fields     map[string]segField `json:"fields"`
-	Text       map[string]string       `json:"text"`
-	MaxDepth   int                     `json:"max_depth"`
-	MoneyScale int64                   `json:"money_scale"`
+	Text       map[string]string   `json:"text"`
+	MaxDepth   int                 `json:"max_depth"`
+	MoneyScale int64               `json:"money_scale"`
 }
 
 type segFamily struct {
@@ -30,11 +30,11 @@ type segFamily struct {
 }
 
 type segField struct {
-	Label   string         `json:"label"`
-	Type    string         `json:"type"`
-	Ops     []segOperator    `json:"ops"`
-	Options []choice       `json:"options,omitempty"`
-	Params  []segParam `json:"params"`
+	Label   string        `json:"label"`
+	Type    string        `json:"type"`
+	Ops     []segOperator `json:"ops"`
+	Options []choice      `json:"options,omitempty"`
+	Params  []segParam    `json:"params"`
 }
 
 // segOperator is one operator and the input its value takes: none, text,
@@ -196,11 +196,11 @@ func (o *optionSources) load(src string) []choice {
 		if o.s.svc.Segments == nil {
 			return nil
 		}
-		segs, err := o.s.svc.Segments.FindSegments(o.ctx, crm.SegmentFilter{})
+		segs, _, err := o.s.svc.Segments.List(o.ctx, crm.SegmentFilter{Limit: optionLimit})
 		if err != nil {
 			return nil
 		}
-		for _, sg := range segs.Items {
+		for _, sg := range segs {
 			if sg.ID != o.self {
 				out = append(out, choice{sg.ID, sg.Name})
 			}
@@ -272,13 +272,9 @@ func optionLabel(l *i18n.Locale, fieldKey, o string) string {
 func (s *server) catalogFor(r *http.Request, self int64) (segCatalog, error) {
 	ctx := r.Context()
 	l := stateOf(r).locale
-	defs, err := s.svc.CustomFields.FindCustomFields(ctx, "contact")
+	fields, err := s.svc.Segments.Catalog(ctx)
 	if err != nil {
 		return segCatalog{}, err
-	}
-	var custom []segment.CustomField
-	for _, d := range defs {
-		custom = append(custom, segment.CustomField{Key: d.Key, Label: d.Label, Type: d.Type, Options: d.Options})
 	}
 	src := &optionSources{s: s, ctx: ctx, l: l, self: self, memo: map[string][]choice{}}
 	cat := segCatalog{Fields: map[string]segField{}, Text: map[string]string{}, MaxDepth: segment.MaxDepth, MoneyScale: moneyScale(s.shopCurrency(r))}
@@ -289,7 +285,6 @@ func (s *server) catalogFor(r *http.Request, self int64) (segCatalog, error) {
 	for _, g := range segment.Groups {
 		families[g] = &segFamily{Label: l.T("seg.group." + g)}
 	}
-	fields := append(segment.Catalog(), segment.CustomFields(custom)...)
 	for _, f := range fields {
 		bf := segField{Label: f.Label, Type: f.Type, Params: []segParam{}}
 		if !strings.HasPrefix(f.Key, segment.CustomPrefix) {

@@ -1,15 +1,18 @@
 package web
 
 import (
+	"bytes"
+	"encoding/csv"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ecrm/ecrm/internal/crm"
-	"github.com/ecrm/ecrm/internal/segment"
 )
 
 // The segment page: what the segment selects in words, its members a page
@@ -39,7 +42,7 @@ type segmentPage struct {
 type memberRow struct {
 	ID                   int64
 	Name, Email, Country string
-	Orders               int
+	Orders               int64
 	Spent                int64
 	Currency             string
 	LastOrder            *time.Time
@@ -60,7 +63,7 @@ func (s *server) segmentShow(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
-	sg, err := s.svc.Segments.FindSegmentByID(ctx, id)
+	sg, err := s.svc.Segments.Find(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -80,28 +83,20 @@ func (s *server) segmentShow(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.Words = definitionWords(v.L, cat, sg.Definition, p.Currency)
 	}
-	members, err := s.svc.Segments.FindSegmentMembers(ctx, crm.SegmentMemberFilter{SegmentID: id, After: p.After, Limit: memberPageSize})
+	members, err := s.svc.Segments.Members(ctx, id, crm.SegmentPage{Cursor: p.After, Limit: memberPageSize})
 	if err != nil {
 		return err
 	}
 	p.Next = members.Next
-	for _, m := range members.Items {
-		row := memberRow{ID: m.ContactID, Name: m.Name, Email: m.Email, Country: m.Country, Orders: m.Orders, Spent: m.TotalSpent,
-			Currency: cmpOr(m.Currency, p.Currency), LastOrder: m.LastOrderAt, CLV: m.CLV12m}
-		if m.RFMGroup != "" {
-			row.RFMGroup = optionLabel(v.L, "score.rfm_group", m.RFMGroup)
-			p.Scored = true
-		}
-		if m.CLV12m != nil {
-			p.Scored = true
-		}
-		p.Members = append(p.Members, row)
+	for _, m := range members.Members {
+		p.Members = append(p.Members, memberRow{ID: m.ContactID, Name: memberName(m), Email: m.Email, Country: m.Country, Orders: m.Orders,
+			Spent: m.TotalSpent, Currency: p.Currency, LastOrder: m.LastOrderAt})
 	}
-	changes, err := s.svc.Segments.FindSegmentChanges(ctx, crm.SegmentChangeFilter{SegmentID: id, Limit: 20})
+	changes, _, err := s.svc.Segments.Changes(ctx, id, crm.SegmentChangeFilter{Limit: 20})
 	if err != nil {
 		return err
 	}
-	for _, c := range changes.Items {
+	for _, c := range changes {
 		p.Changes = append(p.Changes, changeRow{ContactID: c.ContactID, Name: c.Name, Change: c.Change, At: c.At})
 	}
 	if v.Can("segments:write") {
@@ -155,19 +150,19 @@ func (s *server) memberIDs(r *http.Request, id int64) ([]int64, error) {
 
 func (s *server) allMemberIDs(r *http.Request, id int64) ([]int64, error) {
 	var ids []int64
-	f := crm.SegmentMemberFilter{SegmentID: id, Limit: 1000}
+	page := crm.SegmentPage{Limit: 500}
 	for {
-		page, err := s.svc.Segments.FindSegmentMembers(r.Context(), f)
+		ms, err := s.svc.Segments.Members(r.Context(), id, page)
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range page.Items {
+		for _, m := range ms.Members {
 			ids = append(ids, m.ContactID)
 		}
-		if page.Next == "" {
+		if ms.Next == "" {
 			return ids, nil
 		}
-		f.After = page.Next
+		page.Cursor = ms.Next
 	}
 }
 
@@ -186,7 +181,7 @@ func (s *server) segmentBulk(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	back := localPath(r.PostFormValue("return"), segmentURL(id))
-	done, n := "", len(ids)
+	done, n := "", int64(len(ids))
 	switch action {
 	case "add_tag":
 		tag := strings.TrimSpace(r.PostFormValue("tag"))
@@ -208,12 +203,12 @@ func (s *server) segmentBulk(w http.ResponseWriter, r *http.Request) error {
 		if err != nil || list <= 0 {
 			return crm.Errorf(crm.EINVALID, "bad list")
 		}
-		if n, err = s.svc.Segments.AddSegmentMembers(ctx, list, ids); err != nil {
+		if n, err = s.svc.Segments.AddMembers(ctx, list, ids); err != nil {
 			return err
 		}
 		done = "listed"
 	case "remove_from_list":
-		if n, err = s.svc.Segments.RemoveSegmentMembers(ctx, id, ids); err != nil {
+		if n, err = s.svc.Segments.RemoveMembers(ctx, id, ids); err != nil {
 			return err
 		}
 		done = "removed"
@@ -222,7 +217,7 @@ func (s *server) segmentBulk(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return crm.Errorf(crm.EINVALID, "unknown bulk action")
 	}
-	http.Redirect(w, r, withDone(back, done, n), http.StatusSeeOther)
+	http.Redirect(w, r, withDone(back, done, int(n)), http.StatusSeeOther)
 	return nil
 }
 
@@ -252,14 +247,60 @@ func (s *server) segmentExport(w http.ResponseWriter, r *http.Request) error {
 // segmentCSV writes members through the service's export (formula-safe
 // cells, own-only rules); ids nil means all members.
 func (s *server) segmentCSV(w http.ResponseWriter, r *http.Request, id int64, ids []int64) error {
-	sg, err := s.svc.Segments.FindSegmentByID(r.Context(), id)
+	sg, err := s.svc.Segments.Find(r.Context(), id)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+csvName(sg.Name)+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
-	return s.svc.Segments.ExportSegmentCSV(r.Context(), crm.SegmentExport{SegmentID: id, ContactIDs: ids}, w)
+	if ids == nil {
+		return s.svc.Segments.ExportCSV(r.Context(), id, w)
+	}
+	return s.exportSelected(r, id, ids, w)
+}
+
+// exportSelected writes the service's export of the segment keeping only
+// the rows of the selected contacts: the same columns, and cells the
+// export already made formula-safe are copied as they are.
+func (s *server) exportSelected(r *http.Request, id int64, ids []int64, w io.Writer) error {
+	var buf bytes.Buffer
+	if err := s.svc.Segments.ExportCSV(r.Context(), id, &buf); err != nil {
+		return err
+	}
+	keep := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		keep[strconv.FormatInt(id, 10)] = true
+	}
+	cr := csv.NewReader(&buf)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return err
+	}
+	col := slices.IndexFunc(header, func(h string) bool {
+		h = strings.TrimPrefix(h, "\ufeff")
+		return h == "contact_id" || h == "id"
+	})
+	if col < 0 {
+		return crm.Errorf(crm.EINTERNAL, "segment export has no id column")
+	}
+	cw := csv.NewWriter(w)
+	cw.Write(header)
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if col < len(rec) && keep[rec[col]] {
+			cw.Write(rec)
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
@@ -318,15 +359,13 @@ func (s *server) segmentAddMembers(w http.ResponseWriter, r *http.Request) error
 		return &crm.Error{Code: crm.EINVALID, Message: "no contacts to add",
 			Fields: []crm.FieldError{{Field: "ids", Key: "segui_none_selected"}}}
 	}
-	n, err := s.svc.Segments.AddSegmentMembers(ctx, id, ids)
+	n, err := s.svc.Segments.AddMembers(ctx, id, ids)
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, withDone(segmentURL(id), "added", n), http.StatusSeeOther)
+	http.Redirect(w, r, withDone(segmentURL(id), "added", int(n)), http.StatusSeeOther)
 	return nil
 }
-
-var _ = segment.Or
 
 // segmentPicker is the "add to list" part of the contact list's bulk
 // form: the static lists, or nothing when there are none.
@@ -366,10 +405,10 @@ func (s *server) contactBulkList(w http.ResponseWriter, r *http.Request) error {
 		return &crm.Error{Code: crm.EINVALID, Message: "no contacts selected",
 			Fields: []crm.FieldError{{Field: "id", Key: "segui_none_selected"}}}
 	}
-	n, err := s.svc.Segments.AddSegmentMembers(r.Context(), list, ids)
+	n, err := s.svc.Segments.AddMembers(r.Context(), list, ids)
 	if err != nil {
 		return err
 	}
-	http.Redirect(w, r, withDone(segmentURL(list), "listed", n), http.StatusSeeOther)
+	http.Redirect(w, r, withDone(segmentURL(list), "listed", int(n)), http.StatusSeeOther)
 	return nil
 }

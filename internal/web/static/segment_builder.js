@@ -12,13 +12,13 @@
 
   var form = document.querySelector("form.segment-builder");
   var source = document.getElementById("segment-catalog");
-  if (!form || !source) {
+  var textarea = form && form.querySelector("textarea[name=definition]");
+  var tree = form && form.querySelector("#segment-tree");
+  if (!form || !source || !textarea || !tree) {
     return;
   }
   var cat = JSON.parse(source.textContent);
   var t = cat.text;
-  var textarea = form.querySelector("textarea[name=definition]");
-  var tree = form.querySelector("#segment-tree");
   var preview = document.getElementById("segment-preview");
   var def;
   try {
