@@ -422,6 +422,9 @@ func Labels() []string {
 		}
 		for _, p := range f.Params {
 			addKey(p.Label)
+			for _, o := range p.Options {
+				addKey("seg.option." + p.Key + "." + o)
+			}
 		}
 		if f.Key != "score.rfm_cell" {
 			for _, o := range f.Options {

@@ -41,7 +41,9 @@ func resolver(loop bool) Resolver {
 	}
 }
 
-func one(pred string) string { return `{"op":"and","groups":[{"op":"and","predicates":[` + pred + `]}]}` }
+func one(pred string) string {
+	return `{"op":"and","groups":[{"op":"and","predicates":[` + pred + `]}]}`
+}
 
 func TestParseErrors(t *testing.T) {
 	deep := `{"op":"and"}`
