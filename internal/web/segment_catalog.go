@@ -244,9 +244,8 @@ func productName(p *crm.Product, lang string) string {
 	return p.Name
 }
 
-// fixedChoices translates a field's fixed options: the catalogue keys the
-// engine declares, or the console's own where the engine has none (the
-// stages of core.json, consent purposes and channels).
+// fixedChoices translates a field's fixed options through the catalogue
+// keys the engine declares.
 func fixedChoices(l *i18n.Locale, fieldKey string, opts []string) []choice {
 	out := make([]choice, 0, len(opts))
 	for _, o := range opts {
@@ -257,10 +256,8 @@ func fixedChoices(l *i18n.Locale, fieldKey string, opts []string) []choice {
 
 func optionLabel(l *i18n.Locale, fieldKey, o string) string {
 	en := i18n.Get("en")
-	for _, k := range []string{segment.OptionLabel(fieldKey, o), "segui.option." + strings.ReplaceAll(fieldKey, ".", "_") + "." + o} {
-		if en.Has(k) {
-			return l.T(k)
-		}
+	if k := segment.OptionLabel(fieldKey, o); en.Has(k) {
+		return l.T(k)
 	}
 	if fieldKey == "contact.stage" {
 		return l.T("stage." + o)
@@ -320,7 +317,9 @@ func (s *server) catalogFor(r *http.Request, self int64) (segCatalog, error) {
 			bp := segParam{Key: p.Key, Label: l.T(p.Label)}
 			switch {
 			case len(p.Options) > 0:
-				bp.Options = fixedChoices(l, "param."+p.Key, p.Options)
+				for _, o := range p.Options {
+					bp.Options = append(bp.Options, choice{o, l.T("seg.option." + p.Key + "." + o)})
+				}
 			case p.Source != "":
 				bp.Options = src.get(p.Source)
 			}
