@@ -44,18 +44,20 @@ func seedLapsedBuyers(t *testing.T, db *store.DB) map[string]int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Visitor ids are hex, as the snippet makes them.
+	visitor := func(name string) string { return fmt.Sprintf("%032x", name) }
 	var evs []*crm.Event
 	for _, name := range []string{"lena", "tom", "rea", "eli"} {
-		evs = append(evs, &crm.Event{SiteID: site.ID, VisitorID: "v-" + name, SessionID: "s-" + name, Name: "product_view",
+		evs = append(evs, &crm.Event{SiteID: site.ID, VisitorID: visitor(name), SessionID: "s-" + name, Name: "product_view",
 			URL: "https://shop.example/tea", Path: "/tea", ProductSKU: "TEA-1", OccurredAt: now.AddDate(0, 0, -5), ReceivedAt: now.AddDate(0, 0, -5)})
 	}
-	evs = append(evs, &crm.Event{SiteID: site.ID, VisitorID: "v-nora", SessionID: "s-nora", Name: "product_view", URL: "https://shop.example/tea",
+	evs = append(evs, &crm.Event{SiteID: site.ID, VisitorID: visitor("nora"), SessionID: "s-nora", Name: "product_view", URL: "https://shop.example/tea",
 		Path: "/tea", ProductSKU: "TEA-1", OccurredAt: now.AddDate(0, 0, -100), ReceivedAt: now.AddDate(0, 0, -100)})
 	if err := db.WriteEvents(ctx, crm.EventBatch{Events: evs}); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"lena", "nora", "tom", "rea", "eli"} {
-		if err := db.LinkVisitor(ctx, "v-"+name, ids[name], "test"); err != nil {
+		if err := db.LinkVisitor(ctx, visitor(name), ids[name], crm.LinkForm); err != nil {
 			t.Fatal(err)
 		}
 		if name == "eli" {
@@ -88,7 +90,8 @@ func TestBrowserSegmentBuilder(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`input[name=email]`), email),
 		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), pw),
 		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"]`)),
+		// On a phone the menu (and its log-out button) is folded away.
+		chromedp.WaitReady(chromedp.CSS(`form[action="/logout"]`)),
 	)
 	// Everyone with the empty definition: the count is there before any change.
 	bs.step("open the builder",
