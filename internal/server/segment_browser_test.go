@@ -132,6 +132,7 @@ func TestBrowserSegmentBuilder(t *testing.T) {
 		pick(last+` select.seg-field`, "web.viewed_product"),
 		pick(last+` select.seg-op`, "at_least"),
 		chromedp.SendKeys(chromedp.CSS(last+` .seg-cell-value input`), "1"),
+		chromedp.Click(chromedp.CSS(last+` details.seg-more > summary`)),
 		chromedp.Click(chromedp.CSS(last+` .seg-cell-bool input[type=checkbox]`)),
 		count(2),
 	)
@@ -163,5 +164,21 @@ func TestBrowserSegmentBuilder(t *testing.T) {
 	got, err := chromedp.Run(bs.ctx, chromedp.Evaluate[string](`Array.from(document.querySelectorAll('table.seg-members tbody a[href^="/contacts/"]')).map(a => a.getAttribute('href')).join(' ')`))
 	if want := fmt.Sprintf("/contacts/%d", ids["lena"]); err != nil || got != want {
 		t.Errorf("members = %q (%v), want %q", got, err, want)
+	}
+	// The same builder in Persian mirrors: right to left, conditions
+	// drawn from the saved definition, the count in Persian digits.
+	edit, err := chromedp.Run(bs.ctx, chromedp.Evaluate[string](`document.querySelector('a[href$="/edit"]').href`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs.step("edit in Persian",
+		chromedp.Navigate(edit+"?lang=fa"),
+		poll(`document.documentElement.dir === 'rtl' && document.querySelectorAll('#segment-tree li.seg-pred').length === 4`),
+		poll(`(() => { const c = document.querySelector('#segment-preview .seg-count'); return c !== null && c.textContent.trim() === '۱'; })()`),
+		bs.shot("segment-builder-fa-phone"),
+	)
+	wide, err = chromedp.Run(bs.ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+	if err != nil || wide {
+		t.Errorf("the Persian builder scrolls sideways on a phone (%v)", err)
 	}
 }

@@ -50,11 +50,12 @@ type segOperator struct {
 }
 
 type segParam struct {
-	Key     string   `json:"key"`
-	Label   string   `json:"label"`
-	Input   string   `json:"input"` // days, date, bool, text, tags, enum, enums
-	Options []choice `json:"options,omitempty"`
-	Default any      `json:"default,omitempty"`
+	Key      string   `json:"key"`
+	Label    string   `json:"label"`
+	Input    string   `json:"input"` // days, date, bool, text, tags, enum, enums
+	Options  []choice `json:"options,omitempty"`
+	Default  any      `json:"default,omitempty"`
+	Required bool     `json:"required,omitempty"`
 }
 
 // choice is one option: V is the JSON value the definition stores (an id
@@ -66,7 +67,7 @@ type choice struct {
 
 // segBuilderText lists the words of the builder's script.
 var segBuilderText = []string{"join", "and", "or", "add_predicate", "add_group", "remove_group", "remove_predicate", "field", "choose_field",
-	"operator", "value", "choose", "no_options", "tags_hint", "from", "to", "range_and", "any", "preview_failed", "preview_incomplete"}
+	"operator", "value", "choose", "no_options", "tags_hint", "from", "to", "range_and", "any", "preview_failed", "preview_incomplete", "more_options"}
 
 // noValue lists the operators that take no value.
 var noValue = []string{segment.OpIsEmpty, segment.OpIsNotEmpty, segment.OpIsTrue, segment.OpIsFalse,
@@ -303,18 +304,18 @@ func (s *server) catalogFor(r *http.Request, self int64) (segCatalog, error) {
 				bo.Options = src.get(segment.SourceSegments)
 			}
 			bo.Input = opInput(f.Type, op, len(bf.Options) > 0 || len(bo.Options) > 0)
-			switch bo.Input {
-			case "days":
+			// A label with a gap ("more than … days ago") says the unit itself.
+			switch {
+			case strings.Contains(bo.Label, "…"):
+			case bo.Input == "days":
 				bo.Suffix = l.T("segui.days")
-			case "number":
-				if f.Type == segment.TypeCount {
-					bo.Suffix = l.T("segui.times")
-				}
+			case bo.Input == "number" && f.Type == segment.TypeCount:
+				bo.Suffix = l.T("segui.times")
 			}
 			bf.Ops = append(bf.Ops, bo)
 		}
 		for _, p := range f.Params {
-			bp := segParam{Key: p.Key, Label: l.T(p.Label)}
+			bp := segParam{Key: p.Key, Label: l.T(p.Label), Required: p.Required}
 			switch {
 			case len(p.Options) > 0:
 				for _, o := range p.Options {

@@ -72,7 +72,7 @@ func (w wordWriter) predicate(p segment.Predicate) string {
 			op = o
 		}
 	}
-	parts = append(parts, cmpOr(op.Label, p.Op))
+	label := cmpOr(op.Label, p.Op)
 	if len(bytes.TrimSpace(p.Value)) > 0 && op.Input != "none" {
 		opts := f.Options
 		if len(op.Options) > 0 {
@@ -82,8 +82,14 @@ func (w wordWriter) predicate(p segment.Predicate) string {
 		if op.Suffix != "" {
 			v += " " + op.Suffix
 		}
-		parts = append(parts, v)
+		// "more than … days ago" takes the value in its gap.
+		if strings.Contains(label, "…") {
+			label = strings.Replace(label, "…", v, 1)
+		} else {
+			label += " " + v
+		}
 	}
+	parts = append(parts, label)
 	var params []string
 	raw, _ := json.Marshal(p)
 	var all map[string]json.RawMessage

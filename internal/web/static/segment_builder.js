@@ -228,9 +228,28 @@
       if (o && o.input !== "none") {
         parts.push(el("div", { "class": "seg-cell seg-cell-value", "data-path": path + ".value" }, valueInputs(p, o, f)));
       }
+      // Required parameters (a consent's purpose and channel) show at
+      // once; optional ones (time window, products…) fold away until used.
+      var optional = [];
       f.params.forEach(function (pr) {
-        parts.push(paramInput(p, pr, path));
+        if (pr.required) {
+          parts.push(paramInput(p, pr, path));
+        } else {
+          optional.push(pr);
+        }
       });
+      if (optional.length) {
+        var used = optional.some(function (pr) {
+          return p[pr.key] !== undefined;
+        });
+        var more = el("details", { "class": "seg-more", open: used }, [el("summary", { text: t.more_options })]);
+        var body = el("div", { "class": "seg-more-body" });
+        optional.forEach(function (pr) {
+          body.appendChild(paramInput(p, pr, path));
+        });
+        more.appendChild(body);
+        parts.push(more);
+      }
     }
     var rm = el("button", { type: "button", "class": "seg-remove secondary outline", "aria-label": t.remove_predicate, title: t.remove_predicate, text: "×" });
     rm.addEventListener("click", function () {
@@ -576,6 +595,10 @@
       var node = target(item.getAttribute("data-error-path"));
       if (!node) {
         return;
+      }
+      var fold = node.closest("details");
+      if (fold) {
+        fold.open = true;
       }
       var pred = node.closest(".seg-pred") || node;
       pred.classList.add("invalid");
