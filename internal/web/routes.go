@@ -221,6 +221,28 @@ func (s *server) routeTable() []route {
 		auth("GET /forms/{id}/delete", s.formDeleteConfirm, p(crm.ResForms, W)),
 		auth("POST /forms/{id}/delete", s.formDelete, p(crm.ResForms, W)),
 
+		// Segments (segment*.go): the builder and its live count, the list,
+		// the member page and its bulk actions. Bulk tagging and owners
+		// change contacts; adding to or removing from a list needs
+		// segments:write and exporting export:write, which the service checks.
+		auth("GET /segments", s.segmentList, p(crm.ResSegments, R)),
+		auth("GET /segments/new", s.segmentNew, p(crm.ResSegments, W)),
+		auth("POST /segments", s.segmentCreate, p(crm.ResSegments, W)),
+		auth("POST /segments/preview", s.segmentPreview, p(crm.ResSegments, R)),
+		auth("GET /segments/{id}", s.segmentShow, p(crm.ResSegments, R)),
+		auth("GET /segments/{id}/edit", s.segmentEdit, p(crm.ResSegments, W)),
+		auth("POST /segments/{id}", s.segmentUpdate, p(crm.ResSegments, W)),
+		auth("POST /segments/{id}/refresh", s.segmentRefresh, p(crm.ResSegments, W)),
+		auth("POST /segments/{id}/members", s.segmentAddMembers, p(crm.ResSegments, W)),
+		auth("POST /segments/{id}/bulk", s.segmentBulk, p(crm.ResSegments, R), p(crm.ResContacts, W)),
+		auth("GET /segments/{id}/export.csv", s.segmentExport, p(crm.ResSegments, R), p(crm.ResExport, W)),
+		auth("GET /segments/{id}/delete", s.segmentDeleteConfirm, p(crm.ResSegments, W)),
+		auth("POST /segments/{id}/delete", s.segmentDelete, p(crm.ResSegments, W)),
+		// "Add to list" on the contact list: the picker is loaded into the
+		// bulk form, whose selected rows it posts.
+		auth("GET /segments/picker", s.segmentPicker, p(crm.ResSegments, W)),
+		auth("POST /contacts/bulk/list", s.contactBulkList, p(crm.ResContacts, R), p(crm.ResSegments, W)),
+
 		// Mail: SMTP settings, test send and the outbox (mail.go): admins only.
 		auth("GET /admin/mail", s.adminMail, p(crm.ResMail, R)),
 		auth("POST /admin/mail", s.adminMailUpdate, p(crm.ResMail, W)),
