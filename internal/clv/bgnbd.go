@@ -106,10 +106,10 @@ func (p BGNBD) loglik(c compressed, grad []float64) (float64, error) {
 	lbab := mathext.Lbeta(a, b)
 	// Per distinct x: the parts that depend on x and the parameters only.
 	type perX struct {
-		lg, l1, l2       float64 // lnΓ(r+x)−lnΓ(r)+r ln α, ln B(a,b+x)−ln B(a,b), ln B(a+1,b+x−1)−ln B(a,b)
-		dr               float64 // ψ(r+x)−ψ(r)
-		da1, db1         float64 // d l1 / da, db
-		da2, db2         float64
+		lg, l1, l2 float64 // lnΓ(r+x)−lnΓ(r)+r ln α, ln B(a,b+x)−ln B(a,b), ln B(a+1,b+x−1)−ln B(a,b)
+		dr         float64 // ψ(r+x)−ψ(r)
+		da1, db1   float64 // d l1 / da, db
+		da2, db2   float64
 	}
 	lr, _ := math.Lgamma(r)
 	px := make([]perX, len(c.xs))
@@ -180,7 +180,7 @@ func FitBGNBD(cs []Customer) (BGNBDFit, error) {
 	}
 	repeat := 0
 	for _, c := range cs {
-		if !(c.X >= 0 && c.Tx >= 0 && c.T >= c.Tx && c.T > 0) || math.IsInf(c.T, 0) {
+		if !(c.X >= 0 && c.Tx >= 0 && c.T >= c.Tx) || math.IsInf(c.T, 0) {
 			return BGNBDFit{}, fmt.Errorf("invalid customer summary x=%v t_x=%v T=%v", c.X, c.Tx, c.T)
 		}
 		if c.X > 0 {

@@ -45,6 +45,8 @@ type Services struct {
 	Surveys SurveyService
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// Customer value scores: RFM, BG/NBD, Gamma-Gamma, CLV (scores.go).
+	Scores ScoreService
 }
 
 // LinkService makes the links that act without a login (double opt-in,
