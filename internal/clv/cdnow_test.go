@@ -29,7 +29,7 @@ const (
 
 func cdnowDir(t testing.TB) string {
 	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "shared", "data", "cdnow")
+	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "data", "cdnow")
 	if v := os.Getenv("ECRM_CDNOW_DIR"); v != "" {
 		dir = v
 	}

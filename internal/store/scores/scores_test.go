@@ -21,7 +21,7 @@ import (
 // dollars) into the four-column master format the order import reads.
 func cdnowMaster(t *testing.T) string {
 	_, file, _, _ := runtime.Caller(0)
-	path := filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "..", "shared", "data", "cdnow", "CDNOW_sample.txt")
+	path := filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "shared", "data", "cdnow", "CDNOW_sample.txt")
 	if v := os.Getenv("ECRM_CDNOW_DIR"); v != "" {
 		path = filepath.Join(v, "CDNOW_sample.txt")
 	}
