@@ -19,6 +19,7 @@ import (
 
 	"github.com/ecrm/ecrm/internal/crm"
 	"github.com/ecrm/ecrm/internal/store"
+	"github.com/ecrm/ecrm/internal/wire"
 	"github.com/ecrm/ecrm/internal/store/storetest"
 )
 
@@ -71,7 +72,7 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	loadContract(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", New(db.Services(), Options{Logger: log, Version: "test"}))
+	mux.Handle("/api/v1/", New(wire.Services(db), Options{Logger: log, Version: "test"}))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &env{t: t, db: db, srv: srv}

@@ -143,4 +143,6 @@ func (s *server) routes(a huma.API) {
 	s.mailRoutes(a)
 	// Surveys (surveys.go).
 	s.surveyRoutes(a)
+	// Customer value scores and the value report (scores.go).
+	s.scoreRoutes(a)
 }

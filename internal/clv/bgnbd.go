@@ -194,7 +194,6 @@ func FitBGNBD(cs []Customer) (BGNBDFit, error) {
 	from := func(v []float64) BGNBD {
 		return BGNBD{math.Exp(v[0]), math.Exp(v[1]), math.Exp(v[2]), math.Exp(v[3])}
 	}
-	var failed error
 	prob := optimize.Problem{
 		Func: func(v []float64) float64 {
 			ll, err := from(v).loglik(c, nil)
@@ -204,9 +203,7 @@ func FitBGNBD(cs []Customer) (BGNBDFit, error) {
 			return -ll / c.n
 		},
 		Grad: func(g, v []float64) {
-			if _, err := from(v).loglik(c, g); err != nil {
-				failed = err
-			}
+			_, _ = from(v).loglik(c, g)
 			for i := range g {
 				g[i] = -g[i] / c.n
 			}
@@ -220,27 +217,21 @@ func FitBGNBD(cs []Customer) (BGNBDFit, error) {
 	}
 	meanT /= float64(len(cs))
 	start := []float64{0, math.Log(math.Max(meanT/10, 1e-3)), 0, math.Log(3)}
-	res, err := optimize.Minimize(prob, start, &optimize.Settings{GradientThreshold: 1e-9, MajorIterations: 500}, &optimize.BFGS{})
-	if err != nil && res == nil {
+	x, iters, err := minimize(prob, start)
+	if err != nil {
 		return BGNBDFit{}, fmt.Errorf("BG/NBD fit did not converge: %v", err)
 	}
-	if failed != nil && res.Status != optimize.GradientThreshold {
-		return BGNBDFit{}, fmt.Errorf("BG/NBD fit did not converge: %v", failed)
-	}
-	p := from(res.X)
+	p := from(x)
 	ll, lerr := p.loglik(c, nil)
 	if lerr != nil || !finite(p.R, p.Alpha, p.A, p.B, ll) {
-		return BGNBDFit{}, errors.New("BG/NBD fit did not converge: parameters are not finite")
+		return BGNBDFit{}, divergedErr("BG/NBD", x)
 	}
-	if err != nil && res.Status != optimize.GradientThreshold && res.Status != optimize.FunctionConvergence {
-		return BGNBDFit{}, fmt.Errorf("BG/NBD fit did not converge: %v", err)
+	// The conditional expectation must be computable at the solution
+	// (the hypergeometric series of a degenerate fit may not be).
+	if e := p.ExpectedPurchases(52, 1, meanT/2, meanT); !finite(e) || e < 0 {
+		return BGNBDFit{}, divergedErr("BG/NBD", x)
 	}
-	for _, v := range res.X {
-		if math.Abs(v) > 25 { // a parameter ran to 0 or infinity
-			return BGNBDFit{}, fmt.Errorf("BG/NBD fit did not converge: a parameter diverged (r=%.3g α=%.3g a=%.3g b=%.3g)", p.R, p.Alpha, p.A, p.B)
-		}
-	}
-	return BGNBDFit{BGNBD: p, LogLikelihood: ll, Customers: len(cs), Iterations: res.Stats.MajorIterations}, nil
+	return BGNBDFit{BGNBD: p, LogLikelihood: ll, Customers: len(cs), Iterations: iters}, nil
 }
 
 func finite(vs ...float64) bool {

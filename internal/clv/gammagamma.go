@@ -111,27 +111,19 @@ func FitGammaGamma(in []Spend) (GammaGammaFit, error) {
 	}
 	// Start where the population mean pγ/(q−1) equals the observed mean.
 	start := []float64{0, math.Log(3), math.Log(2 * mean)}
-	res, err := optimize.Minimize(prob, start, &optimize.Settings{GradientThreshold: 1e-9, MajorIterations: 500}, &optimize.BFGS{})
-	if res == nil {
+	x, iters, err := minimize(prob, start)
+	if err != nil {
 		return GammaGammaFit{}, fmt.Errorf("Gamma-Gamma fit did not converge: %v", err)
 	}
-	g := from(res.X)
+	g := from(x)
 	ll, lerr := g.loglik(ss, nil)
 	if lerr != nil || !finite(g.P, g.Q, g.Gamma, ll) {
-		return GammaGammaFit{}, errors.New("Gamma-Gamma fit did not converge: parameters are not finite")
-	}
-	if err != nil && res.Status != optimize.GradientThreshold && res.Status != optimize.FunctionConvergence {
-		return GammaGammaFit{}, fmt.Errorf("Gamma-Gamma fit did not converge: %v", err)
-	}
-	for _, v := range res.X {
-		if math.Abs(v) > 25 {
-			return GammaGammaFit{}, fmt.Errorf("Gamma-Gamma fit did not converge: a parameter diverged (p=%.3g q=%.3g γ=%.3g)", g.P, g.Q, g.Gamma)
-		}
+		return GammaGammaFit{}, divergedErr("Gamma-Gamma", x)
 	}
 	if g.Q <= 1 {
 		return GammaGammaFit{}, fmt.Errorf("Gamma-Gamma fit has q=%.3g ≤ 1: the mean spend is unbounded (too few or too varied repeat buyers)", g.Q)
 	}
-	return GammaGammaFit{GammaGamma: g, LogLikelihood: ll, Customers: len(ss), Iterations: res.Stats.MajorIterations}, nil
+	return GammaGammaFit{GammaGamma: g, LogLikelihood: ll, Customers: len(ss), Iterations: iters}, nil
 }
 
 // ExpectedSpend is the expected value of a customer's future transactions

@@ -61,8 +61,8 @@ type ScoreRecord struct {
 	RepeatCustomers int             `json:"repeat_customers"`
 	Currency        string          `json:"currency"`
 	DiscountRate    float64         `json:"discount_rate"`
-	BGNBD           *BGNBDParams    `json:"bgnbd"`
-	GammaGamma      *GammaGammaParm `json:"gamma_gamma"`
+	BGNBD           *BGNBDParams    `json:"bgnbd,omitempty" doc:"The fitted BG/NBD model (absent when the fit failed)"`
+	GammaGamma      *GammaGammaParm `json:"gamma_gamma,omitempty" doc:"The fitted Gamma-Gamma model (absent when the fit failed)"`
 	FitMS           float64         `json:"fit_ms" doc:"BG/NBD plus Gamma-Gamma fit time"`
 	BGNBDMS         float64         `json:"bgnbd_ms"`
 	GammaGammaMS    float64         `json:"gamma_gamma_ms"`
@@ -97,7 +97,7 @@ type HoldoutCheck struct {
 	CalibrationEnd string        `json:"calibration_end"`
 	Weeks          float64       `json:"weeks"`
 	Customers      int           `json:"customers"`
-	BGNBD          BGNBDParams   `json:"bgnbd"`
+	BGNBD          BGNBDParams   `json:"bgnbd,omitempty" doc:"The fitted BG/NBD model (absent when the fit failed)"`
 	Actual         float64       `json:"actual" doc:"Repeat purchase days in the holdout"`
 	Predicted      float64       `json:"predicted"`
 	MAE            float64       `json:"mae" doc:"Mean absolute error per customer"`
