@@ -19,8 +19,8 @@ import (
 
 	"github.com/ecrm/ecrm/internal/crm"
 	"github.com/ecrm/ecrm/internal/store"
-	"github.com/ecrm/ecrm/internal/wire"
 	"github.com/ecrm/ecrm/internal/store/storetest"
+	"github.com/ecrm/ecrm/internal/wire"
 )
 
 // contract is the OpenAPI document loaded with kin-openapi, built once:
