@@ -10,9 +10,9 @@ import (
 func init() { fillParts = append(fillParts, fillAggregate) }
 
 // fillAggregate fills the aggregate tables of migration 0015 (segments,
-// their members and changes, score runs). It writes rows directly until
-// the segment and score services exist; their areas replace it with
-// service calls.
+// their members and changes). It writes rows directly until the segment
+// service exists; score runs are filled by fillScores
+// (scores_dump_test.go) through the score job.
 func fillAggregate(t *testing.T, db *store.DB, contactID int64) {
 	t.Helper()
 	err := db.InTx(context.Background(), func(tx *store.Tx) error {
@@ -24,10 +24,7 @@ func fillAggregate(t *testing.T, db *store.DB, contactID int64) {
 		if _, err := tx.ExecContext(context.Background(), `INSERT INTO segment_members (segment_id, contact_id, added_at) VALUES ($1, $2, $3)`, id, contactID, now); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(context.Background(), `INSERT INTO segment_changes (segment_id, contact_id, change, at) VALUES ($1, $2, 'entered', $3)`, id, contactID, now); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(context.Background(), `INSERT INTO score_runs (started_at, finished_at, as_of, status, customers, record) VALUES ($1, $1, '2026-01-01', 'ok', 1, '{}')`, now)
+		_, err := tx.ExecContext(context.Background(), `INSERT INTO segment_changes (segment_id, contact_id, change, at) VALUES ($1, $2, 'entered', $3)`, id, contactID, now)
 		return err
 	})
 	if err != nil {

@@ -10,7 +10,8 @@ import (
 	"github.com/ecrm/ecrm/internal/store"
 )
 
-// OrderHistory imports two years of paid orders (USD) up to end for n
+// OrderHistory imports two years of paid orders (in the shop currency)
+// up to end for n
 // customers (c0@example.com …), deterministically: customer i buys every
 // 10+i%9·7.5 to 30+i%9·22.5 days (pseudo-random) from day i%50, a third
 // of them once only, a quarter lapsed a year ago, with spends varying
@@ -19,7 +20,7 @@ import (
 func OrderHistory(t testing.TB, db *store.DB, n int, end time.Time) {
 	t.Helper()
 	var b strings.Builder
-	b.WriteString("order_id,email,date,sku,name,quantity,unit_price,currency,status\n")
+	b.WriteString("order_id,email,date,sku,name,quantity,unit_price,status\n")
 	start := end.AddDate(-2, 0, 0)
 	k := 0
 	h := uint32(2463534242) // xorshift: spends and gaps vary like a shop's
@@ -42,11 +43,11 @@ func OrderHistory(t testing.TB, db *store.DB, n int, end time.Time) {
 		for d := i % 50; d < stop && d <= 730; d += gap/2 + rnd(gap) {
 			k++
 			cents := base/2 + rnd(base)
-			fmt.Fprintf(&b, "H%d,c%d@example.com,%s,SKU-%d,Item,1,%d.%02d,USD,paid\n", k, i,
+			fmt.Fprintf(&b, "H%d,c%d@example.com,%s,SKU-%d,Item,1,%d.%02d,paid\n", k, i,
 				start.AddDate(0, 0, d).Format("2006-01-02"), i%7, cents/100, cents%100)
 		}
 	}
-	rep, err := db.ImportOrders(System(), strings.NewReader(b.String()), crm.OrderFileOptions{Currency: "USD", DateFormat: "iso"})
+	rep, err := db.ImportOrders(System(), strings.NewReader(b.String()), crm.OrderFileOptions{DateFormat: "iso"})
 	if err != nil {
 		t.Fatalf("import order history: %v", err)
 	}
