@@ -7,7 +7,6 @@ import (
 	"sort"
 
 	"gonum.org/v1/gonum/mathext"
-	"gonum.org/v1/gonum/optimize"
 )
 
 // Customer is a customer's calibration summary in weeks: X repeat
@@ -33,6 +32,9 @@ type BGNBDFit struct {
 	LogLikelihood float64 `json:"log_likelihood"`
 	Customers     int     `json:"customers"`
 	Iterations    int     `json:"iterations"`
+	// Regularized says the maximum likelihood ran to a boundary and the
+	// weak prior of fitMLE picked the estimate.
+	Regularized bool `json:"regularized"`
 }
 
 // ErrNoRepeat and ErrTooFew explain why a fit was not attempted.
@@ -194,21 +196,6 @@ func FitBGNBD(cs []Customer) (BGNBDFit, error) {
 	from := func(v []float64) BGNBD {
 		return BGNBD{math.Exp(v[0]), math.Exp(v[1]), math.Exp(v[2]), math.Exp(v[3])}
 	}
-	prob := optimize.Problem{
-		Func: func(v []float64) float64 {
-			ll, err := from(v).loglik(c, nil)
-			if err != nil {
-				return math.Inf(1)
-			}
-			return -ll / c.n
-		},
-		Grad: func(g, v []float64) {
-			_, _ = from(v).loglik(c, g)
-			for i := range g {
-				g[i] = -g[i] / c.n
-			}
-		},
-	}
 	// The mean purchase interval sets α's scale; (1, mean T, 1, 3) is BTYD's
 	// start (1, 3, 1, 3) adjusted to the data's time scale.
 	var meanT float64
@@ -217,7 +204,8 @@ func FitBGNBD(cs []Customer) (BGNBDFit, error) {
 	}
 	meanT /= float64(len(cs))
 	start := []float64{0, math.Log(math.Max(meanT/10, 1e-3)), 0, math.Log(3)}
-	x, iters, err := minimize(prob, start)
+	loglik := func(v, g []float64) (float64, error) { return from(v).loglik(c, g) }
+	x, iters, reg, err := fitMLE(loglik, c.n, start, []bool{true, false, true, true})
 	if err != nil {
 		return BGNBDFit{}, fmt.Errorf("BG/NBD fit did not converge: %v", err)
 	}
@@ -231,7 +219,7 @@ func FitBGNBD(cs []Customer) (BGNBDFit, error) {
 	if e := p.ExpectedPurchases(52, 1, meanT/2, meanT); !finite(e) || e < 0 {
 		return BGNBDFit{}, divergedErr("BG/NBD", x)
 	}
-	return BGNBDFit{BGNBD: p, LogLikelihood: ll, Customers: len(cs), Iterations: iters}, nil
+	return BGNBDFit{BGNBD: p, LogLikelihood: ll, Customers: len(cs), Iterations: iters, Regularized: reg}, nil
 }
 
 func finite(vs ...float64) bool {

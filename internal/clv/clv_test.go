@@ -38,6 +38,42 @@ func TestFitRefusesWhatCannotConverge(t *testing.T) {
 	}
 }
 
+// TestDegenerateDropout: customers who buy like clockwork, a third once,
+// leave the dropout heterogeneity undetermined (a, b → ∞ along a ridge);
+// the fit falls back to the weak prior and says so, with finite figures.
+func TestDegenerateDropout(t *testing.T) {
+	var cs []Customer
+	for i := 0; i < 40; i++ {
+		gap, stop := int32(20+(i%9)*15), int32(730)
+		if i%3 == 0 {
+			stop = int32(i%50 + 1)
+		}
+		if i%4 == 1 {
+			stop = 400
+		}
+		var days []int32
+		for d := int32(i % 50); d < stop && d <= 730; d += gap {
+			days = append(days, d)
+		}
+		c, _, _ := Summarize(days, make([]float64, len(days)), 730)
+		cs = append(cs, c)
+	}
+	fit, err := FitBGNBD(cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fit.Regularized || !finite(fit.R, fit.Alpha, fit.A, fit.B, fit.LogLikelihood) || fit.A > 1e4 || fit.B > 1e4 {
+		t.Errorf("fit = %+v", fit)
+	}
+	m := NewModels(fit.BGNBD, GammaGamma{6, 4, 15}, 0.1)
+	for _, c := range cs {
+		s := m.Score(c, Spend{})
+		if !finite(s.PAlive, s.Exp365, s.CLV12, s.ChurnRisk) || s.PAlive > 1 {
+			t.Errorf("%+v: %+v", c, s)
+		}
+	}
+}
+
 // TestGradients compares the analytic gradients with central differences.
 func TestGradients(t *testing.T) {
 	cs := []Customer{{0, 0, 30}, {2, 20.5, 38}, {5, 30, 31}, {1, 0.5, 12}, {7, 35, 39}}

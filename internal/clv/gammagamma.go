@@ -6,7 +6,6 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/mathext"
-	"gonum.org/v1/gonum/optimize"
 )
 
 // Spend is a repeat customer's spend: X repeat transactions (purchase
@@ -31,6 +30,7 @@ type GammaGammaFit struct {
 	LogLikelihood float64 `json:"log_likelihood"`
 	Customers     int     `json:"customers"`
 	Iterations    int     `json:"iterations"`
+	Regularized   bool    `json:"regularized"`
 }
 
 // LogLikelihood is the log-likelihood of the customers' mean spends
@@ -94,24 +94,10 @@ func FitGammaGamma(in []Spend) (GammaGammaFit, error) {
 	mean /= float64(len(ss))
 	n := float64(len(ss))
 	from := func(v []float64) GammaGamma { return GammaGamma{math.Exp(v[0]), math.Exp(v[1]), math.Exp(v[2])} }
-	prob := optimize.Problem{
-		Func: func(v []float64) float64 {
-			ll, err := from(v).loglik(ss, nil)
-			if err != nil {
-				return math.Inf(1)
-			}
-			return -ll / n
-		},
-		Grad: func(gr, v []float64) {
-			_, _ = from(v).loglik(ss, gr)
-			for i := range gr {
-				gr[i] = -gr[i] / n
-			}
-		},
-	}
 	// Start where the population mean pγ/(q−1) equals the observed mean.
 	start := []float64{0, math.Log(3), math.Log(2 * mean)}
-	x, iters, err := minimize(prob, start)
+	loglik := func(v, gr []float64) (float64, error) { return from(v).loglik(ss, gr) }
+	x, iters, reg, err := fitMLE(loglik, n, start, []bool{true, true, false})
 	if err != nil {
 		return GammaGammaFit{}, fmt.Errorf("Gamma-Gamma fit did not converge: %v", err)
 	}
@@ -123,7 +109,7 @@ func FitGammaGamma(in []Spend) (GammaGammaFit, error) {
 	if g.Q <= 1 {
 		return GammaGammaFit{}, fmt.Errorf("Gamma-Gamma fit has q=%.3g ≤ 1: the mean spend is unbounded (too few or too varied repeat buyers)", g.Q)
 	}
-	return GammaGammaFit{GammaGamma: g, LogLikelihood: ll, Customers: len(ss), Iterations: iters}, nil
+	return GammaGammaFit{GammaGamma: g, LogLikelihood: ll, Customers: len(ss), Iterations: iters, Regularized: reg}, nil
 }
 
 // ExpectedSpend is the expected value of a customer's future transactions

@@ -8,6 +8,68 @@ import (
 	"gonum.org/v1/gonum/optimize"
 )
 
+// fitMLE maximises the mean log-likelihood over log parameters. When the
+// maximum lies at a boundary — a shape parameter (shape[i]) beyond
+// 1e-4..1e4, which happens when a heterogeneity distribution degenerates
+// (every customer alike, or nobody dropping out) and the likelihood is
+// flat along a ridge to 0 or infinity — or cannot be found, it fits
+// again with a weak normal prior (sd 5) on the log shape parameters,
+// which keeps them finite and moderate; regularized reports that. Data
+// that determine the parameters, such as the CDNOW sample, never reach
+// the second fit, so the published estimates are the pure maximum.
+func fitMLE(loglik func(v, grad []float64) (float64, error), n float64, start []float64, shape []bool) ([]float64, int, bool, error) {
+	problem := func(w float64) optimize.Problem {
+		return optimize.Problem{
+			Func: func(v []float64) float64 {
+				ll, err := loglik(v, nil)
+				if err != nil {
+					return math.Inf(1)
+				}
+				var pen float64
+				for i, x := range v {
+					if shape[i] {
+						pen += x * x / (2 * priorSD * priorSD)
+					}
+				}
+				return (-ll + w*pen) / n
+			},
+			Grad: func(g, v []float64) {
+				_, _ = loglik(v, g)
+				for i := range g {
+					g[i] = -g[i]
+					if shape[i] {
+						g[i] += w * v[i] / (priorSD * priorSD)
+					}
+					g[i] /= n
+				}
+			},
+		}
+	}
+	x, iters, err := minimize(problem(0), start)
+	if err == nil && !atBoundary(x, shape) {
+		return x, iters, false, nil
+	}
+	x2, it2, err2 := minimize(problem(1), start)
+	if err2 != nil {
+		if err == nil {
+			return x, iters + it2, false, nil
+		}
+		return nil, iters + it2, false, err
+	}
+	return x2, iters + it2, true, nil
+}
+
+const priorSD = 5
+
+func atBoundary(x []float64, shape []bool) bool {
+	for i, v := range x {
+		if shape[i] && math.Abs(v) > math.Log(1e4) {
+			return true
+		}
+	}
+	return false
+}
+
 // gradTol is the largest gradient (of the mean log-likelihood per
 // customer, in log parameters) a solution may have.
 const gradTol = 1e-4

@@ -81,6 +81,7 @@ type BGNBDParams struct {
 	A             float64 `json:"a"`
 	B             float64 `json:"b"`
 	LogLikelihood float64 `json:"log_likelihood"`
+	Regularized   bool    `json:"regularized,omitempty" doc:"The maximum likelihood ran to a boundary (customers too alike to tell a distribution apart) and a weak prior on the log shape parameters chose the estimate"`
 }
 
 // GammaGammaParm are a fitted Gamma-Gamma model (spend in minor units).
@@ -89,6 +90,7 @@ type GammaGammaParm struct {
 	Q             float64 `json:"q"`
 	Gamma         float64 `json:"gamma"`
 	LogLikelihood float64 `json:"log_likelihood"`
+	Regularized   bool    `json:"regularized,omitempty"`
 }
 
 // HoldoutCheck is the BG/NBD refitted on the purchases before the last

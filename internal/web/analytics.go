@@ -152,9 +152,11 @@ func (s *server) runView(l *i18n.Locale, run *crm.ScoreRun) *runView {
 	}
 	if b := run.BGNBD; b != nil {
 		rv.R, rv.Alpha, rv.A, rv.B, rv.LL = dec(b.R, 4), dec(b.Alpha, 4), dec(b.A, 4), dec(b.B, 4), dec(b.LogLikelihood, 2)
+		rv.Regularized = b.Regularized
 	}
 	if g := run.GammaGamma; g != nil {
 		rv.P, rv.Q, rv.Gamma, rv.GGLL = dec(g.P, 4), dec(g.Q, 4), dec(g.Gamma, 2), dec(g.LogLikelihood, 2)
+		rv.Regularized = rv.Regularized || g.Regularized
 	}
 	if h := run.Holdout; h != nil {
 		errPct := 0.0

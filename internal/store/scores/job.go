@@ -208,7 +208,7 @@ func Compute(ids []int64, h *clv.Histories, asOfDay int32, discount float64) (Re
 		res.Record.FitMS = res.Record.BGNBDMS
 		return res, fmt.Errorf("BG/NBD: %w", err)
 	}
-	res.Record.BGNBD = &crm.BGNBDParams{R: bg.R, Alpha: bg.Alpha, A: bg.A, B: bg.B, LogLikelihood: bg.LogLikelihood}
+	res.Record.BGNBD = &crm.BGNBDParams{R: bg.R, Alpha: bg.Alpha, A: bg.A, B: bg.B, LogLikelihood: bg.LogLikelihood, Regularized: bg.Regularized}
 	t = time.Now()
 	gg, err := clv.FitGammaGamma(ss)
 	res.Record.GammaGammaMS = msSince(t)
@@ -216,7 +216,7 @@ func Compute(ids []int64, h *clv.Histories, asOfDay int32, discount float64) (Re
 	if err != nil {
 		return res, fmt.Errorf("Gamma-Gamma: %w", err)
 	}
-	res.Record.GammaGamma = &crm.GammaGammaParm{P: gg.P, Q: gg.Q, Gamma: gg.Gamma, LogLikelihood: gg.LogLikelihood}
+	res.Record.GammaGamma = &crm.GammaGammaParm{P: gg.P, Q: gg.Q, Gamma: gg.Gamma, LogLikelihood: gg.LogLikelihood, Regularized: gg.Regularized}
 
 	// The holdout check: refit on all but the last third of the history.
 	if span := asOfDay - firstDay; n > 0 {
