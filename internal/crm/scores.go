@@ -130,11 +130,11 @@ func (o ScoreOptions) Validate() error {
 	var v Validation
 	if o.AsOf != "" {
 		if _, err := time.Parse("2006-01-02", o.AsOf); err != nil {
-			v.Add("as_of", "error.invalid_date")
+			v.Add("as_of", "invalid_date")
 		}
 	}
 	if o.DiscountRate != nil && !(*o.DiscountRate >= 0 && *o.DiscountRate <= 1) {
-		v.Add("discount_rate", "error.out_of_range")
+		v.Add("discount_rate", "out_of_range")
 	}
 	return v.Err()
 }

@@ -54,6 +54,7 @@ type runView struct {
 	R, Alpha, A, B, LL         string
 	P, Q, Gamma, GGLL          string
 	FitMS, BGMS, GGMS, TotalMS string
+	Regularized                bool
 	Holdout                    *holdoutView
 	HoldoutError               string
 }
