@@ -145,4 +145,6 @@ func (s *server) routes(a huma.API) {
 	s.surveyRoutes(a)
 	// Segments (segments.go).
 	s.segmentRoutes(a)
+	// Customer value scores and the value report (scores.go).
+	s.scoreRoutes(a)
 }

@@ -47,6 +47,8 @@ type Services struct {
 	Now func() time.Time
 	// Segments select people for every later feature (segment.go).
 	Segments SegmentService
+	// Customer value scores: RFM, BG/NBD, Gamma-Gamma, CLV (scores.go).
+	Scores ScoreService
 }
 
 // LinkService makes the links that act without a login (double opt-in,

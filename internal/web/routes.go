@@ -155,6 +155,9 @@ func (s *server) routeTable() []route {
 
 		// Sales dashboard (report.go).
 		auth("GET /reports/sales", s.salesReport, p(crm.ResReports, R)),
+		// Analytics home: customer value scores, the call list, the model (analytics.go).
+		auth("GET /analytics", s.analytics, p(crm.ResAnalytics, R)),
+		auth("POST /analytics/recompute", s.analyticsRecompute, p(crm.ResAnalytics, W)),
 		// Historical order import (report_import.go): unknown customers become contacts.
 		auth("GET /import/orders", s.orderImportForm, p(crm.ResImport, W), p(crm.ResOrders, W), p(crm.ResContacts, W)),
 		auth("POST /import/orders", s.orderImport, p(crm.ResImport, W), p(crm.ResOrders, W), p(crm.ResContacts, W)),

@@ -8,12 +8,14 @@ import (
 	"github.com/ecrm/ecrm/internal/jobs"
 	"github.com/ecrm/ecrm/internal/store"
 	segstore "github.com/ecrm/ecrm/internal/store/segment"
+	"github.com/ecrm/ecrm/internal/store/scores"
 )
 
 // Services returns every service backed by db.
 func Services(db *store.DB) *crm.Services {
 	svc := db.Services()
 	svc.Segments = segstore.New(db)
+	svc.Scores = scores.New(db)
 	return svc
 }
 
@@ -22,5 +24,6 @@ func Services(db *store.DB) *crm.Services {
 func Jobs(db *store.DB) []jobs.Job {
 	var list []jobs.Job
 	list = append(list, segstore.Job(db))
+	list = append(list, scores.Job(db))
 	return list
 }
