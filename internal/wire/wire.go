@@ -7,11 +7,13 @@ import (
 	"github.com/ecrm/ecrm/internal/crm"
 	"github.com/ecrm/ecrm/internal/jobs"
 	"github.com/ecrm/ecrm/internal/store"
+	"github.com/ecrm/ecrm/internal/store/economics"
 )
 
 // Services returns every service backed by db.
 func Services(db *store.DB) *crm.Services {
 	svc := db.Services()
+	svc.Costs = economics.New(db)
 	return svc
 }
 
