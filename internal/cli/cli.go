@@ -43,6 +43,7 @@ Usage:
   ecrm apikey create --name N --scope S [--scope S …]
   ecrm import contacts|companies|consents FILE.csv [--encoding utf-8|shift_jis|windows-1256]
   ecrm import orders FILE [--format csv|cdnow] [--map field=Header,…] [--minor-units]
+  ecrm import costs FILE.csv [--dry-run] [--minor-units]
   ecrm export DIR
   ecrm restore DIR
   ecrm backup FILE
@@ -101,6 +102,10 @@ func Run(ctx context.Context, env Env) error {
 		// Historical orders (import_orders.go).
 		if len(rest) > 0 && rest[0] == "orders" {
 			return runImportOrders(ctx, env, rest[1:])
+		}
+		// Costs (import_costs.go).
+		if len(rest) > 0 && rest[0] == "costs" {
+			return runImportCosts(ctx, env, rest[1:])
 		}
 		return runImport(ctx, env, rest)
 	case "export":

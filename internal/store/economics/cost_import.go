@@ -11,8 +11,12 @@ import (
 
 	"github.com/ecrm/ecrm/internal/crm"
 	"github.com/ecrm/ecrm/internal/csvx"
+	"github.com/ecrm/ecrm/internal/i18n"
 	"github.com/ecrm/ecrm/internal/store"
 )
+
+// en words rejected lines for the CLI and the API.
+var en = i18n.Get("en")
 
 // CostColumns are the header names of a cost file; kind, key, date and
 // amount are required.
@@ -109,10 +113,7 @@ func readCostFile(r io.Reader, opts crm.CostImportOptions, shop string, rep *crm
 		return nil, &crm.Error{Code: crm.EINVALID, Message: err.Error(), Fields: []crm.FieldError{{Field: "encoding", Key: "invalid_choice"}}}
 	}
 	reject := func(line int, field, key string, args ...any) {
-		reason := key
-		if field != "" {
-			reason = field + ": " + key
-		}
+		reason := en.FieldError(crm.FieldError{Key: key, Args: args})
 		rep.Rejected = append(rep.Rejected, crm.RejectedLine{Line: line, Field: field, Reason: reason, Key: key, Args: args})
 	}
 	header, _, err := cr.Read()
@@ -151,7 +152,7 @@ func readCostFile(r io.Reader, opts crm.CostImportOptions, shop string, rep *crm
 		var le *csvx.LineError
 		if errors.As(err, &le) && !le.Fatal() {
 			rep.FileLines++
-			reject(le.Line, "", "invalid_line")
+			rep.Rejected = append(rep.Rejected, crm.RejectedLine{Line: le.Line, Reason: le.Msg, Key: "invalid_line"})
 			continue
 		}
 		if err != nil {
