@@ -269,3 +269,78 @@ func TestEconomicsReport(t *testing.T) {
 		}
 	})
 }
+
+// TestCostRoles checks every role against the cost service and the
+// reports: costs are hidden from sales and support, read-only reads, and
+// every role reads the reports.
+func TestCostRoles(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		svc := economics.New(db)
+		c, err := svc.CreateCost(storetest.System(), crm.CostInput{Kind: ptr("staff"), Key: ptr("call"), Date: ptr("2025-01-01"), Amount: ptr(int64(75))})
+		must(t, err)
+		want := map[crm.Role][2]bool{ // read, write costs
+			crm.RoleAdmin: {true, true}, crm.RoleManager: {true, true}, crm.RoleMarketing: {true, true},
+			crm.RoleReadOnly: {true, false}, crm.RoleSales: {false, false}, crm.RoleSupport: {false, false},
+		}
+		for i, role := range crm.Roles {
+			ctx, _ := storetest.User(t, db, role, string(role)+"@example.com")
+			code := func(err error) bool { return crm.ErrorCode(err) != crm.EFORBIDDEN }
+			_, err := svc.FindCosts(ctx, crm.CostFilter{})
+			_, err2 := svc.FindCostByID(ctx, c.ID)
+			if code(err) != want[role][0] || code(err2) != want[role][0] {
+				t.Errorf("%s reads costs: %v %v", role, err, err2)
+			}
+			_, err = svc.CreateCost(ctx, crm.CostInput{Kind: ptr("product"), Key: ptr("SKU-" + string(role)), Date: ptr("2025-01-01"), Amount: ptr(int64(1))})
+			_, err2 = svc.UpdateCost(ctx, c.ID, crm.CostInput{Amount: ptr(int64(76 + i))})
+			_, err3 := svc.ImportCosts(ctx, strings.NewReader("kind,key,date,amount\nmessage,sms,2025-01-01,0.07\n"), crm.CostImportOptions{DryRun: true})
+			if code(err) != want[role][1] || code(err2) != want[role][1] {
+				t.Errorf("%s writes costs: %v %v", role, err, err2)
+			}
+			// Import also needs import:write, which read-only lacks.
+			if code(err3) != (want[role][1] && crm.RoleCan(role, crm.P(crm.ResImport, crm.Write))) {
+				t.Errorf("%s imports costs: %v", role, err3)
+			}
+			if _, err := svc.CohortReport(ctx, crm.CohortFilter{}); err != nil {
+				t.Errorf("%s cohorts: %v", role, err)
+			}
+			if _, err := svc.EconomicsReport(ctx, crm.EconomicsFilter{}); err != nil {
+				t.Errorf("%s economics: %v", role, err)
+			}
+		}
+		// An API key without analytics:read reads no report.
+		key := crm.WithActor(context.Background(), &crm.Actor{APIKeyID: 9, Scopes: []string{"costs:write"}})
+		if _, err := svc.EconomicsReport(key, crm.EconomicsFilter{}); crm.ErrorCode(err) != crm.EFORBIDDEN {
+			t.Errorf("costs:write key reads economics: %v", err)
+		}
+		if err := svc.DeleteCost(storetest.System(), c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.FindCostByID(storetest.System(), c.ID); crm.ErrorCode(err) != crm.ENOTFOUND {
+			t.Errorf("deleted cost: %v", err)
+		}
+	})
+}
+
+// TestCostAudit checks that every change is in the audit log.
+func TestCostAudit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		svc := economics.New(db)
+		ctx := storetest.System()
+		c, err := svc.CreateCost(ctx, crm.CostInput{Kind: ptr("product"), Key: ptr("A"), Date: ptr("2025-01-01"), Amount: ptr(int64(1))})
+		must(t, err)
+		_, err = svc.UpdateCost(ctx, c.ID, crm.CostInput{Amount: ptr(int64(2))})
+		must(t, err)
+		_, err = svc.ImportCosts(ctx, strings.NewReader("kind,key,date,amount\nproduct,B,2025-01-01,1\n"), crm.CostImportOptions{})
+		must(t, err)
+		must(t, svc.DeleteCost(ctx, c.ID))
+		list, err := db.FindAudit(ctx, crm.AuditFilter{Entity: "cost"})
+		must(t, err)
+		var actions []string
+		for _, e := range list.Items {
+			actions = append(actions, e.Action)
+		}
+		if strings.Join(actions, ",") != "delete,import,update,create" {
+			t.Errorf("audit: %v", actions)
+		}
+	})
+}
