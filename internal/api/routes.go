@@ -147,4 +147,6 @@ func (s *server) routes(a huma.API) {
 	s.segmentRoutes(a)
 	// Customer value scores and the value report (scores.go).
 	s.scoreRoutes(a)
+	// Costs and the cohort and economics reports (costs.go).
+	s.costRoutes(a)
 }

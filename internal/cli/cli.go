@@ -44,6 +44,7 @@ Usage:
   ecrm import contacts|companies|consents FILE.csv [--encoding utf-8|shift_jis|windows-1256]
   ecrm import orders FILE [--format csv|cdnow] [--map field=Header,…] [--minor-units]
   ecrm scores recompute [--as-of YYYY-MM-DD] [--discount-rate 0.10]
+  ecrm import costs FILE.csv [--dry-run] [--minor-units]
   ecrm export DIR
   ecrm restore DIR
   ecrm backup FILE
@@ -102,6 +103,10 @@ func Run(ctx context.Context, env Env) error {
 		// Historical orders (import_orders.go).
 		if len(rest) > 0 && rest[0] == "orders" {
 			return runImportOrders(ctx, env, rest[1:])
+		}
+		// Costs (import_costs.go).
+		if len(rest) > 0 && rest[0] == "costs" {
+			return runImportCosts(ctx, env, rest[1:])
 		}
 		return runImport(ctx, env, rest)
 	case "scores":

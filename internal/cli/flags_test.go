@@ -27,6 +27,7 @@ var subcommands = []struct {
 	{[]string{"import", "companies"}, true},
 	{[]string{"import", "consents"}, true},
 	{[]string{"import", "orders"}, true},
+	{[]string{"import", "costs"}, true},
 	{[]string{"export"}, true},
 	{[]string{"restore"}, true},
 	{[]string{"backup"}, true},

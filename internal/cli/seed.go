@@ -139,6 +139,10 @@ func seedDemo(ctx context.Context, db *store.DB, contacts int, seed uint64) (*de
 	if err := seedCollect(ctx, db, browsers, g.Products(), now); err != nil {
 		return nil, err
 	}
+	// Costs: acquisition spend, product costs, rates (seed_costs.go).
+	if err := seedCosts(ctx, db, g.Products(), contacts, now); err != nil {
+		return nil, err
+	}
 	// Customer value scores of the order history (seed_scores.go).
 	if err := seedScores(ctx, db); err != nil {
 		return nil, err

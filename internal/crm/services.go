@@ -43,6 +43,8 @@ type Services struct {
 	Forms FormService
 	// NPS, CSAT and custom surveys (survey.go).
 	Surveys SurveyService
+	// Costs and the cohort and economics reports (cost.go, economics.go).
+	Costs CostService
 	// Now is the clock; tests replace it.
 	Now func() time.Time
 	// Segments select people for every later feature (segment.go).

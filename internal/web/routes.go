@@ -158,6 +158,16 @@ func (s *server) routeTable() []route {
 		// Analytics home: customer value scores, the call list, the model (analytics.go).
 		auth("GET /analytics", s.analytics, p(crm.ResAnalytics, R)),
 		auth("POST /analytics/recompute", s.analyticsRecompute, p(crm.ResAnalytics, W)),
+		// Cohorts, economics and costs (economics_*.go): costs are money the
+		// business spent, so their page needs costs:read besides analytics.
+		auth("GET /analytics/cohorts", s.cohortReport, p(crm.ResAnalytics, R)),
+		auth("GET /analytics/economics", s.economicsReport, p(crm.ResAnalytics, R)),
+		auth("GET /analytics/costs", s.costsList, p(crm.ResCosts, R)),
+		auth("POST /analytics/costs", s.costCreate, p(crm.ResCosts, W)),
+		auth("POST /analytics/costs/import", s.costImport, p(crm.ResCosts, W), p(crm.ResImport, W)),
+		auth("GET /analytics/costs/{id}/edit", s.costEdit, p(crm.ResCosts, W)),
+		auth("POST /analytics/costs/{id}", s.costUpdate, p(crm.ResCosts, W)),
+		auth("POST /analytics/costs/{id}/delete", s.costDelete, p(crm.ResCosts, W)),
 		// Historical order import (report_import.go): unknown customers become contacts.
 		auth("GET /import/orders", s.orderImportForm, p(crm.ResImport, W), p(crm.ResOrders, W), p(crm.ResContacts, W)),
 		auth("POST /import/orders", s.orderImport, p(crm.ResImport, W), p(crm.ResOrders, W), p(crm.ResContacts, W)),

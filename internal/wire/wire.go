@@ -9,6 +9,7 @@ import (
 	"github.com/ecrm/ecrm/internal/store"
 	segstore "github.com/ecrm/ecrm/internal/store/segment"
 	"github.com/ecrm/ecrm/internal/store/scores"
+	"github.com/ecrm/ecrm/internal/store/economics"
 )
 
 // Services returns every service backed by db.
@@ -16,6 +17,7 @@ func Services(db *store.DB) *crm.Services {
 	svc := db.Services()
 	svc.Segments = segstore.New(db)
 	svc.Scores = scores.New(db)
+	svc.Costs = economics.New(db)
 	return svc
 }
 
