@@ -18,10 +18,7 @@ import (
 // spend per channel and month, product cost (COGS) per SKU, and the rates
 // of a message and of a minute of staff time, each from a date on.
 
-var (
-	costsR, costsW = crm.P(crm.ResCosts, crm.Read), crm.P(crm.ResCosts, crm.Write)
-	analyticsR     = crm.P(crm.ResAnalytics, crm.Read)
-)
+var costsR, costsW = crm.P(crm.ResCosts, crm.Read), crm.P(crm.ResCosts, crm.Write)
 
 const costsDoc = "kind acquisition: key is the marketing channel (compared in lower case with the contact's source, else the first order's channel), " +
 	"date the month (YYYY-MM or any day of it), amount the month's spend. kind product: key is the SKU, amount the cost of `per` units from date on " +
