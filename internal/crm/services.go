@@ -45,6 +45,8 @@ type Services struct {
 	Surveys SurveyService
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// Recommendations: similar products and next best products (recommend.go).
+	Recommendations RecommendationService
 }
 
 // LinkService makes the links that act without a login (double opt-in,

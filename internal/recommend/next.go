@@ -11,6 +11,18 @@ type Signal struct {
 	Item   int64
 	Kind   string // KindBought or KindViewed
 	Weight float64
+	At     int64 // when, unix ms (Latest keeps the newest)
+}
+
+// Latest keeps the n most recent signals (ties by item), newest first.
+func Latest(signals []Signal, n int) []Signal {
+	slices.SortFunc(signals, func(a, b Signal) int {
+		if c := cmp.Compare(b.At, a.At); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Item, b.Item)
+	})
+	return signals[:min(n, len(signals))]
 }
 
 // Signal kinds, and the source of a popularity fill.

@@ -201,11 +201,11 @@ func TestNext(t *testing.T) {
 		limit   int
 		want    []out
 	}{
-		{name: "sums similarities over owned items, excludes owned", signals: []Signal{{1, KindBought, 1}, {5, KindBought, 1}}, bought: map[int64]bool{1: true, 5: true}, limit: 3,
+		{name: "sums similarities over owned items, excludes owned", signals: []Signal{{Item: 1, Kind: KindBought, Weight: 1}, {Item: 5, Kind: KindBought, Weight: 1}}, bought: map[int64]bool{1: true, 5: true}, limit: 3,
 			want: []out{{3, SourceSimilar, 1.1, []int64{1, 5}}, {2, SourceSimilar, 0.8, []int64{1}}, {4, SourceSimilar, 0.1, []int64{1}}}},
-		{name: "out of stock skipped, popular fills", signals: []Signal{{1, KindBought, 1}}, bought: map[int64]bool{1: true}, exclude: map[int64]bool{2: true, 9: true}, limit: 4,
+		{name: "out of stock skipped, popular fills", signals: []Signal{{Item: 1, Kind: KindBought, Weight: 1}}, bought: map[int64]bool{1: true}, exclude: map[int64]bool{2: true, 9: true}, limit: 4,
 			want: []out{{3, SourceSimilar, 0.6, []int64{1}}, {4, SourceSimilar, 0.1, []int64{1}}, {8, SourcePopular, 0, []int64{8}}}},
-		{name: "views weigh half", signals: []Signal{{5, KindViewed, ViewedWeight}}, bought: map[int64]bool{}, limit: 2,
+		{name: "views weigh half", signals: []Signal{{Item: 5, Kind: KindViewed, Weight: ViewedWeight}}, bought: map[int64]bool{}, limit: 2,
 			want: []out{{3, SourceSimilar, 0.25, []int64{5}}, {1, SourceSimilar, 0.2, []int64{5}}}},
 		{name: "cold customer gets best sellers", bought: map[int64]bool{}, limit: 2,
 			want: []out{{1, SourcePopular, 0, []int64{1}}, {9, SourcePopular, 0, []int64{9}}}},

@@ -7,11 +7,13 @@ import (
 	"github.com/ecrm/ecrm/internal/crm"
 	"github.com/ecrm/ecrm/internal/jobs"
 	"github.com/ecrm/ecrm/internal/store"
+	"github.com/ecrm/ecrm/internal/store/recs"
 )
 
 // Services returns every service backed by db.
 func Services(db *store.DB) *crm.Services {
 	svc := db.Services()
+	svc.Recommendations, svc.OrderImports = recs.New(db), recs.New(db).AfterImport(svc.OrderImports)
 	return svc
 }
 
@@ -19,5 +21,6 @@ func Services(db *store.DB) *crm.Services {
 // each area adds its own here.
 func Jobs(db *store.DB) []jobs.Job {
 	var list []jobs.Job
+	list = append(list, recs.New(db).Job())
 	return list
 }

@@ -1,0 +1,344 @@
+package recs
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strconv"
+	"strings"
+
+	"github.com/ecrm/ecrm/internal/crm"
+	"github.com/ecrm/ecrm/internal/recommend"
+	"github.com/ecrm/ecrm/internal/store"
+)
+
+// maxSignals caps the items of a customer a lookup scores from (the most
+// recent ones), like the build's cap per customer.
+const maxSignals = 50
+
+// popularRead is how many best sellers a lookup reads for its fill: some
+// may be owned, inactive or out of stock.
+const popularRead = 200
+
+// Recommend answers a lookup: a contact's next best products, or the
+// products similar to one product (by id or SKU). Only active products
+// with stock available are recommended.
+func (s *Store) Recommend(ctx context.Context, q crm.RecommendationQuery) (*crm.RecommendationList, error) {
+	a, err := crm.Authorize(ctx, crm.P(crm.ResAnalytics, crm.Read))
+	if err != nil {
+		return nil, err
+	}
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
+	build, builtAt, err := s.current(ctx)
+	if err != nil {
+		return nil, s.db.MapErr(err)
+	}
+	out := &crm.RecommendationList{BuiltAt: builtAt, Items: []crm.Recommendation{}}
+	if q.ContactID != 0 {
+		if err := s.visible(ctx, a, q.ContactID); err != nil {
+			return nil, err
+		}
+		out.ContactID = &q.ContactID
+		err = s.forContact(ctx, build, q, out)
+	} else {
+		err = s.similar(ctx, build, q, out)
+	}
+	if err != nil {
+		return nil, s.db.MapErr(err)
+	}
+	out.Fallback = true
+	for _, r := range out.Items {
+		if r.Source == recommend.SourceSimilar {
+			out.Fallback = false
+		}
+	}
+	return out, nil
+}
+
+// visible fails with not found for a missing contact and for another
+// owner's contact when the actor sees only their own.
+func (s *Store) visible(ctx context.Context, a *crm.Actor, id int64) error {
+	var owner sql.NullInt64
+	err := s.db.QueryRow(ctx, `SELECT owner_id FROM contacts WHERE id = $1`, id).Scan(&owner)
+	if err == nil && a.Restricted() && owner.Int64 != a.UserID {
+		err = sql.ErrNoRows
+	}
+	if err == sql.ErrNoRows {
+		return crm.Errorf(crm.ENOTFOUND, "contact %d not found", id)
+	}
+	return s.db.MapErr(err)
+}
+
+// forContact scores the neighbours of what the contact bought (weight 1)
+// and viewed lately (weight 1/2), never recommending a product they have
+// in any order that was not cancelled.
+func (s *Store) forContact(ctx context.Context, build int64, q crm.RecommendationQuery, out *crm.RecommendationList) error {
+	rows, err := s.db.Query(ctx, `SELECT l.product_id, o.status, MAX(o.placed_at) FROM orders o JOIN order_lines l ON l.order_id = o.id
+		WHERE o.contact_id = $1 AND o.kind = 'order' AND o.status <> 'cancelled' AND l.product_id IS NOT NULL
+		GROUP BY l.product_id, o.status`, q.ContactID)
+	if err != nil {
+		return err
+	}
+	owned := map[int64]bool{}
+	latest := map[int64]int64{}
+	for rows.Next() {
+		var item, at int64
+		var status string
+		if err := rows.Scan(&item, &status, &at); err != nil {
+			rows.Close()
+			return err
+		}
+		owned[item] = true
+		if crm.Purchased(status) {
+			latest[item] = max(latest[item], at)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	signals := make([]recommend.Signal, 0, len(latest))
+	for item, at := range latest {
+		signals = append(signals, recommend.Signal{Item: item, Kind: recommend.KindBought, Weight: 1, At: at})
+	}
+	since := store.MS(s.db.Now()) - int64(s.RecentViewDays)*dayMS
+	rows, err = s.db.Query(ctx, `SELECT p.id, MAX(e.occurred_at) FROM visitors v JOIN events e ON e.visitor_id = v.id JOIN products p ON p.sku = e.product_sku
+		WHERE v.contact_id = $1 AND e.name = 'product_view' AND e.occurred_at >= $2 GROUP BY p.id`, q.ContactID, since)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var item, at int64
+		if err := rows.Scan(&item, &at); err != nil {
+			rows.Close()
+			return err
+		}
+		if !owned[item] {
+			signals = append(signals, recommend.Signal{Item: item, Kind: recommend.KindViewed, Weight: recommend.ViewedWeight, At: at})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	signals = recommend.Latest(signals, maxSignals)
+	ids := make([]int64, len(signals))
+	for i, sg := range signals {
+		ids[i] = sg.Item
+	}
+	sims, err := s.neighbours(ctx, build, ids)
+	if err != nil {
+		return err
+	}
+	popular, err := s.popular(ctx, build)
+	if err != nil {
+		return err
+	}
+	// Details of every product that may be listed or named.
+	want := append([]int64(nil), ids...)
+	for _, list := range sims {
+		for _, n := range list {
+			want = append(want, n.Item)
+		}
+	}
+	for _, p := range popular {
+		want = append(want, p.Item)
+	}
+	prods, err := s.products(ctx, want)
+	if err != nil {
+		return err
+	}
+	recs := recommend.Next(signals, func(item int64) []recommend.Neighbor { return sims[item] }, owned, prods.excluded, popular, q.Limit)
+	out.Items = prods.render(recs, sims)
+	return nil
+}
+
+// similar lists a product's neighbours (best sellers when it has none).
+func (s *Store) similar(ctx context.Context, build int64, q crm.RecommendationQuery, out *crm.RecommendationList) error {
+	var id int64
+	var sku string
+	var err error
+	if q.ProductID != 0 {
+		err = s.db.QueryRow(ctx, `SELECT id, sku FROM products WHERE id = $1`, q.ProductID).Scan(&id, &sku)
+	} else {
+		err = s.db.QueryRow(ctx, `SELECT id, sku FROM products WHERE sku = $1`, q.SKU).Scan(&id, &sku)
+	}
+	if err == sql.ErrNoRows {
+		return crm.Errorf(crm.ENOTFOUND, "product not found")
+	}
+	if err != nil {
+		return err
+	}
+	out.ProductID, out.SKU = &id, sku
+	sims, err := s.neighbours(ctx, build, []int64{id})
+	if err != nil {
+		return err
+	}
+	popular, err := s.popular(ctx, build)
+	if err != nil {
+		return err
+	}
+	want := []int64{id}
+	for _, n := range sims[id] {
+		want = append(want, n.Item)
+	}
+	for _, p := range popular {
+		want = append(want, p.Item)
+	}
+	prods, err := s.products(ctx, want)
+	if err != nil {
+		return err
+	}
+	recs := recommend.Similar(id, sims[id], prods.excluded, popular, q.Limit)
+	out.Items = prods.render(recs, map[int64][]recommend.Neighbor{id: sims[id]})
+	return nil
+}
+
+// neighbours reads the stored neighbours of items in build.
+func (s *Store) neighbours(ctx context.Context, build int64, items []int64) (map[int64][]recommend.Neighbor, error) {
+	out := map[int64][]recommend.Neighbor{}
+	if len(items) == 0 || build == 0 {
+		return out, nil
+	}
+	var rows *sql.Rows
+	var err error
+	if len(items) == 1 {
+		rows, err = s.db.Query(ctx, `SELECT product_id, similar_id, score, co_count, co_views, purchase_score, view_score FROM product_similarity
+			WHERE build_id = $1 AND product_id = $2 ORDER BY product_id, rank`, build, items[0])
+	} else {
+		// Built text: the list of ids is the caller's, every value a parameter.
+		args := []any{build}
+		ph := make([]string, len(items))
+		for i, it := range items {
+			args = append(args, it)
+			ph[i] = store.Ph(i + 2)
+		}
+		rows, err = s.db.Read().QueryContext(ctx, `SELECT product_id, similar_id, score, co_count, co_views, purchase_score, view_score FROM product_similarity
+			WHERE build_id = $1 AND product_id IN (`+strings.Join(ph, ", ")+`) ORDER BY product_id, rank`, args...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var item int64
+		var n recommend.Neighbor
+		if err := rows.Scan(&item, &n.Item, &n.Score, &n.CoCount, &n.CoViews, &n.PurchaseScore, &n.ViewScore); err != nil {
+			return nil, err
+		}
+		out[item] = append(out[item], n)
+	}
+	return out, rows.Err()
+}
+
+// popular reads the best sellers of build, best first.
+func (s *Store) popular(ctx context.Context, build int64) ([]recommend.Popular, error) {
+	rows, err := s.db.Query(ctx, `SELECT product_id, buyers, recent_buyers, score FROM product_popularity WHERE build_id = $1 ORDER BY rank LIMIT `+strconv.Itoa(popularRead), build)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []recommend.Popular
+	for rows.Next() {
+		var p recommend.Popular
+		if err := rows.Scan(&p.Item, &p.Buyers, &p.RecentBuyers, &p.Score); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+type product struct {
+	id, price, available int64
+	sku, name, category  string
+	currency             string
+	names                map[string]string
+	active               bool
+}
+
+type productSet map[int64]*product
+
+// excluded: unknown (deleted), inactive or nothing available to sell.
+func (ps productSet) excluded(item int64) bool {
+	p := ps[item]
+	return p == nil || !p.active || p.available <= 0
+}
+
+// products reads the listed products with the stock available over every
+// location (on hand less reserved).
+func (s *Store) products(ctx context.Context, ids []int64) (productSet, error) {
+	out := productSet{}
+	seen := map[int64]bool{}
+	args := []any{}
+	var ph []string
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			args = append(args, id)
+			ph = append(ph, store.Ph(len(args)))
+		}
+	}
+	if len(args) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT p.id, p.sku, p.name, p.names, p.category, p.price, p.currency, p.active,
+		COALESCE((SELECT SUM(on_hand - reserved) FROM stock_levels sl WHERE sl.product_id = p.id), 0)
+		FROM products p WHERE p.id IN (`+strings.Join(ph, ", ")+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p := &product{}
+		var names string
+		if err := rows.Scan(&p.id, &p.sku, &p.name, &names, &p.category, &p.price, &p.currency, &p.active, &p.available); err != nil {
+			return nil, err
+		}
+		_ = json.Unmarshal([]byte(names), &p.names)
+		out[p.id] = p
+	}
+	return out, rows.Err()
+}
+
+// render turns scored items into the API's recommendations, naming the
+// products behind each reason; sims supplies a similar item's evidence
+// (from its strongest reason).
+func (ps productSet) render(recs []recommend.Rec, sims map[int64][]recommend.Neighbor) []crm.Recommendation {
+	out := make([]crm.Recommendation, 0, len(recs))
+	for _, r := range recs {
+		p := ps[r.Item]
+		if p == nil {
+			continue
+		}
+		x := crm.Recommendation{ProductID: p.id, SKU: p.sku, Name: p.name, Names: p.names, Category: p.category, Price: p.price,
+			Currency: p.currency, Available: p.available, Score: r.Score, Source: r.Source, Reasons: []crm.RecReason{}}
+		for _, b := range r.Because {
+			reason := crm.RecReason{Kind: b.Kind, ProductID: b.Item, Score: b.Score}
+			if q := ps[b.Item]; q != nil {
+				reason.SKU, reason.Name = q.sku, q.name
+			}
+			x.Reasons = append(x.Reasons, reason)
+		}
+		// The evidence of the pair with the strongest reason (or, for a
+		// product's similar items, with the product itself).
+		from := int64(0)
+		if len(r.Because) > 0 {
+			from = r.Because[0].Item
+		}
+		for k, list := range sims {
+			if r.Source != recommend.SourceSimilar || (from != 0 && k != from) {
+				continue
+			}
+			for _, n := range list {
+				if n.Item == r.Item {
+					x.CoCount, x.CoViews = int64(n.CoCount), int64(n.CoViews)
+				}
+			}
+		}
+		out = append(out, x)
+	}
+	return out
+}
