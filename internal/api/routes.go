@@ -143,4 +143,6 @@ func (s *server) routes(a huma.API) {
 	s.mailRoutes(a)
 	// Surveys (surveys.go).
 	s.surveyRoutes(a)
+	// Recommendations (recommendations.go).
+	s.recommendationRoutes(a)
 }

@@ -144,7 +144,7 @@ type RecsBuild struct {
 	SimilarRows int64           `json:"similar_rows" doc:"Rows kept (the best neighbours of each product)."`
 	BuildMS     int64           `json:"build_ms" doc:"Reading the history and computing the similarities."`
 	WriteMS     int64           `json:"write_ms"`
-	Evaluation  *RecsEvaluation `json:"evaluation"`
+	Evaluation  *RecsEvaluation `json:"evaluation,omitempty" doc:"Absent when the history was too short to split."`
 }
 
 // RecommendationService looks up and rebuilds recommendations

@@ -358,4 +358,3 @@ func TestEvaluation(t *testing.T) {
 		}
 	})
 }
-
