@@ -70,7 +70,7 @@ func TestRecommendationsAPI(t *testing.T) {
 			{name: "rebuild", method: "POST", url: "/api/v1/recommendations/rebuild", key: key, wantStatus: 200, wantContains: []string{`"status":"ok"`, `"trigger":"manual"`, `"products":3`}},
 			{name: "next best", method: "GET", url: "/api/v1/recommendations?contact_id=" + c + "&limit=2", key: reader, wantStatus: 200,
 				wantContains: []string{`"sku":"RC-B","name":"Item RC-B"`, `"source":"similar"`, `"reasons":[{"kind":"bought","product_id":`, `"sku":"RC-C"`, `"source":"popular"`, `"fallback":false`},
-				wantAbsent: []string{`"sku":"RC-A","name":"Item RC-A","category"`}},
+				wantAbsent:   []string{`"sku":"RC-A","name":"Item RC-A","category"`}},
 			{name: "similar items", method: "GET", url: "/api/v1/recommendations?sku=RC-B&limit=1", key: reader, wantStatus: 200, wantContains: []string{`"sku":"RC-A","name":"Item RC-A"`, `"co_count":2`}},
 			{name: "evaluation", method: "GET", url: "/api/v1/recommendations/evaluation", key: reader, wantStatus: 200, wantContains: []string{`"build":{"id":`, `"similar_rows":2`, `"evaluation":`}},
 			{name: "no target", method: "GET", url: "/api/v1/recommendations", key: reader, wantStatus: 422, wantContains: []string{`query.contact_id`}},
