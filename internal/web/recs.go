@@ -93,10 +93,10 @@ type recsPage struct {
 
 // recsRow is one figure of the evaluation, model next to best sellers.
 type recsRow struct {
-	Label             string
-	Model, Popularity float64
+	Label              string
+	Model, Popularity  float64
 	ModelText, PopText string
-	Better            bool
+	Better             bool
 }
 
 func (s *server) recsAnalytics(w http.ResponseWriter, r *http.Request) error {
