@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"math"
 	"strconv"
 	"strings"
 
@@ -136,21 +137,16 @@ func (s *Store) forContact(ctx context.Context, build int64, q crm.Recommendatio
 	if err != nil {
 		return err
 	}
-	// Details of every product that may be listed or named.
-	want := append([]int64(nil), ids...)
-	for _, list := range sims {
-		for _, n := range list {
-			want = append(want, n.Item)
-		}
-	}
-	for _, p := range popular {
-		want = append(want, p.Item)
-	}
-	prods, err := s.products(ctx, want)
+	// Every similar product, best first; then the first that may be sold.
+	ranked := recommend.Next(signals, func(item int64) []recommend.Neighbor { return sims[item] }, owned, nil, nil, math.MaxInt32)
+	prods := productSet{}
+	recs, err := s.pick(ctx, prods, ranked, popular, owned, q.Limit)
 	if err != nil {
 		return err
 	}
-	recs := recommend.Next(signals, func(item int64) []recommend.Neighbor { return sims[item] }, owned, prods.excluded, popular, q.Limit)
+	if err := s.names(ctx, prods, recs); err != nil {
+		return err
+	}
 	out.Items = prods.render(recs, sims)
 	return nil
 }
@@ -180,20 +176,70 @@ func (s *Store) similar(ctx context.Context, build int64, q crm.RecommendationQu
 	if err != nil {
 		return err
 	}
-	want := []int64{id}
+	var ranked []recommend.Rec
 	for _, n := range sims[id] {
-		want = append(want, n.Item)
+		ranked = append(ranked, recommend.Rec{Item: n.Item, Score: n.Score, Source: recommend.SourceSimilar})
 	}
-	for _, p := range popular {
-		want = append(want, p.Item)
-	}
-	prods, err := s.products(ctx, want)
+	prods := productSet{}
+	recs, err := s.pick(ctx, prods, ranked, popular, map[int64]bool{id: true}, q.Limit)
 	if err != nil {
 		return err
 	}
-	recs := recommend.Similar(id, sims[id], prods.excluded, popular, q.Limit)
 	out.Items = prods.render(recs, map[int64][]recommend.Neighbor{id: sims[id]})
 	return nil
+}
+
+// pick keeps the first limit candidates that may be sold (active, with
+// stock available), then fills with best sellers not owned: product
+// details are read a few at a time as the walk needs them, so a lookup
+// reads about as many products as it lists.
+func (s *Store) pick(ctx context.Context, prods productSet, ranked []recommend.Rec, popular []recommend.Popular, owned map[int64]bool, limit int) ([]recommend.Rec, error) {
+	var out []recommend.Rec
+	listed := map[int64]bool{}
+	walk := func(n int, item func(i int) (recommend.Rec, bool)) error {
+		for i := 0; i < n && len(out) < limit; i++ {
+			if _, known := prods[mustItem(item(i))]; !known {
+				// Read the details of this and the next few candidates.
+				var ids []int64
+				for j := i; j < n && len(ids) < 2*limit+4; j++ {
+					ids = append(ids, mustItem(item(j)))
+				}
+				if err := s.products(ctx, prods, ids); err != nil {
+					return err
+				}
+			}
+			r, ok := item(i)
+			if !ok || listed[r.Item] || prods.excluded(r.Item) {
+				continue
+			}
+			listed[r.Item] = true
+			out = append(out, r)
+		}
+		return nil
+	}
+	if err := walk(len(ranked), func(i int) (recommend.Rec, bool) { return ranked[i], true }); err != nil {
+		return nil, err
+	}
+	err := walk(len(popular), func(i int) (recommend.Rec, bool) {
+		p := popular[i]
+		return recommend.Rec{Item: p.Item, Source: recommend.SourcePopular, Because: []recommend.Because{{Item: p.Item, Kind: recommend.KindPopular, Score: p.Score}}}, !owned[p.Item]
+	})
+	return out, err
+}
+
+func mustItem(r recommend.Rec, _ bool) int64 { return r.Item }
+
+// names reads the products the reasons name that are not read yet.
+func (s *Store) names(ctx context.Context, prods productSet, recs []recommend.Rec) error {
+	var ids []int64
+	for _, r := range recs {
+		for _, b := range r.Because {
+			if _, ok := prods[b.Item]; !ok {
+				ids = append(ids, b.Item)
+			}
+		}
+	}
+	return s.products(ctx, prods, ids)
 }
 
 // neighbours reads the stored neighbours of items in build.
@@ -233,8 +279,27 @@ func (s *Store) neighbours(ctx context.Context, build int64, items []int64) (map
 	return out, rows.Err()
 }
 
-// popular reads the best sellers of build, best first.
+// popular reads the best sellers of build, best first. A build's rows
+// never change, so the list is kept in memory until the next build.
 func (s *Store) popular(ctx context.Context, build int64) ([]recommend.Popular, error) {
+	s.mu.Lock()
+	if s.popularOf == build && build != 0 {
+		list := s.popularList
+		s.mu.Unlock()
+		return list, nil
+	}
+	s.mu.Unlock()
+	list, err := s.readPopular(ctx, build)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.popularOf, s.popularList = build, list
+	s.mu.Unlock()
+	return list, nil
+}
+
+func (s *Store) readPopular(ctx context.Context, build int64) ([]recommend.Popular, error) {
 	rows, err := s.db.Query(ctx, `SELECT product_id, buyers, recent_buyers, score FROM product_popularity WHERE build_id = $1 ORDER BY rank LIMIT `+strconv.Itoa(popularRead), build)
 	if err != nil {
 		return nil, err
@@ -267,40 +332,39 @@ func (ps productSet) excluded(item int64) bool {
 	return p == nil || !p.active || p.available <= 0
 }
 
-// products reads the listed products with the stock available over every
-// location (on hand less reserved).
-func (s *Store) products(ctx context.Context, ids []int64) (productSet, error) {
-	out := productSet{}
-	seen := map[int64]bool{}
+// products reads into out the products of ids not read yet, with the
+// stock available over every location (on hand less reserved); an id
+// without a product is recorded as nil.
+func (s *Store) products(ctx context.Context, out productSet, ids []int64) error {
 	args := []any{}
 	var ph []string
 	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
+		if _, seen := out[id]; !seen {
+			out[id] = nil
 			args = append(args, id)
 			ph = append(ph, store.Ph(len(args)))
 		}
 	}
 	if len(args) == 0 {
-		return out, nil
+		return nil
 	}
 	rows, err := s.db.Read().QueryContext(ctx, `SELECT p.id, p.sku, p.name, p.names, p.category, p.price, p.currency, p.active,
 		COALESCE((SELECT SUM(on_hand - reserved) FROM stock_levels sl WHERE sl.product_id = p.id), 0)
 		FROM products p WHERE p.id IN (`+strings.Join(ph, ", ")+`)`, args...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		p := &product{}
 		var names string
 		if err := rows.Scan(&p.id, &p.sku, &p.name, &names, &p.category, &p.price, &p.currency, &p.active, &p.available); err != nil {
-			return nil, err
+			return err
 		}
 		_ = json.Unmarshal([]byte(names), &p.names)
 		out[p.id] = p
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // render turns scored items into the API's recommendations, naming the

@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"sync"
 	"time"
 
 	"github.com/ecrm/ecrm/internal/crm"
@@ -29,6 +30,10 @@ type Store struct {
 	// RecentViewDays is how far back a lookup takes a customer's views
 	// as signals: 30.
 	RecentViewDays int
+
+	mu          sync.Mutex
+	popularOf   int64 // the build popularList belongs to
+	popularList []recommend.Popular
 }
 
 // New returns the recommendation store of db.
