@@ -161,6 +161,7 @@ func (s *Store) build(ctx context.Context, id, asOf int64) error {
 	if err != nil {
 		return err
 	}
+	s.forgetLive()
 	s.cleanup(ctx)
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ecrm/ecrm/internal/crm"
 	"github.com/ecrm/ecrm/internal/recommend"
@@ -23,7 +24,9 @@ const popularRead = 200
 
 // Recommend answers a lookup: a contact's next best products, or the
 // products similar to one product (by id or SKU). Only active products
-// with stock available are recommended.
+// with stock available are recommended. A lookup is three queries: what
+// the contact did (or the product's neighbours), the neighbours of what
+// they did, and the details of the products it lists.
 func (s *Store) Recommend(ctx context.Context, q crm.RecommendationQuery) (*crm.RecommendationList, error) {
 	a, err := crm.Authorize(ctx, crm.P(crm.ResAnalytics, crm.Read))
 	if err != nil {
@@ -32,17 +35,14 @@ func (s *Store) Recommend(ctx context.Context, q crm.RecommendationQuery) (*crm.
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	build, builtAt, err := s.current(ctx)
+	build, builtAt, err := s.live(ctx)
 	if err != nil {
 		return nil, s.db.MapErr(err)
 	}
 	out := &crm.RecommendationList{BuiltAt: builtAt, Items: []crm.Recommendation{}}
 	if q.ContactID != 0 {
-		if err := s.visible(ctx, a, q.ContactID); err != nil {
-			return nil, err
-		}
 		out.ContactID = &q.ContactID
-		err = s.forContact(ctx, build, q, out)
+		err = s.forContact(ctx, a, build, q, out)
 	} else {
 		err = s.similar(ctx, build, q, out)
 	}
@@ -58,71 +58,92 @@ func (s *Store) Recommend(ctx context.Context, q crm.RecommendationQuery) (*crm.
 	return out, nil
 }
 
-// visible fails with not found for a missing contact and for another
-// owner's contact when the actor sees only their own.
-func (s *Store) visible(ctx context.Context, a *crm.Actor, id int64) error {
-	var owner sql.NullInt64
-	err := s.db.QueryRow(ctx, `SELECT owner_id FROM contacts WHERE id = $1`, id).Scan(&owner)
-	if err == nil && a.Restricted() && owner.Int64 != a.UserID {
-		err = sql.ErrNoRows
+// liveTTL is how long a server trusts the live build it read: a build
+// made by another server's job is used within this time.
+const liveTTL = time.Second
+
+// live is the current build, read at most once per liveTTL (a rebuild on
+// this store resets it at once).
+func (s *Store) live(ctx context.Context) (int64, *time.Time, error) {
+	s.mu.Lock()
+	if time.Since(s.liveRead) < liveTTL {
+		id, at := s.liveID, s.liveAt
+		s.mu.Unlock()
+		return id, at, nil
 	}
-	if err == sql.ErrNoRows {
-		return crm.Errorf(crm.ENOTFOUND, "contact %d not found", id)
+	s.mu.Unlock()
+	id, at, err := s.current(ctx)
+	if err != nil {
+		return 0, nil, err
 	}
-	return s.db.MapErr(err)
+	s.mu.Lock()
+	s.liveID, s.liveAt, s.liveRead = id, at, time.Now()
+	s.mu.Unlock()
+	return id, at, nil
+}
+
+// forgetLive makes the next lookup read the live build again.
+func (s *Store) forgetLive() {
+	s.mu.Lock()
+	s.liveRead = time.Time{}
+	s.mu.Unlock()
 }
 
 // forContact scores the neighbours of what the contact bought (weight 1)
 // and viewed lately (weight 1/2), never recommending a product they have
-// in any order that was not cancelled.
-func (s *Store) forContact(ctx context.Context, build int64, q crm.RecommendationQuery, out *crm.RecommendationList) error {
-	rows, err := s.db.Query(ctx, `SELECT l.product_id, o.status, MAX(o.placed_at) FROM orders o JOIN order_lines l ON l.order_id = o.id
-		WHERE o.contact_id = $1 AND o.kind = 'order' AND o.status <> 'cancelled' AND l.product_id IS NOT NULL
-		GROUP BY l.product_id, o.status`, q.ContactID)
-	if err != nil {
-		return err
-	}
-	owned := map[int64]bool{}
-	latest := map[int64]int64{}
-	for rows.Next() {
-		var item, at int64
-		var status string
-		if err := rows.Scan(&item, &status, &at); err != nil {
-			rows.Close()
-			return err
-		}
-		owned[item] = true
-		if crm.Purchased(status) {
-			latest[item] = max(latest[item], at)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	signals := make([]recommend.Signal, 0, len(latest))
-	for item, at := range latest {
-		signals = append(signals, recommend.Signal{Item: item, Kind: recommend.KindBought, Weight: 1, At: at})
-	}
+// in any order that was not cancelled. One query reads the contact's
+// owner (not found: no such contact, or another owner's for an own-only
+// actor), the products of their orders and their recent product views.
+func (s *Store) forContact(ctx context.Context, a *crm.Actor, build int64, q crm.RecommendationQuery, out *crm.RecommendationList) error {
 	since := store.MS(s.db.Now()) - int64(s.RecentViewDays)*dayMS
-	rows, err = s.db.Query(ctx, `SELECT p.id, MAX(e.occurred_at) FROM visitors v JOIN events e ON e.visitor_id = v.id JOIN products p ON p.sku = e.product_sku
+	rows, err := s.db.Query(ctx, `SELECT 'c', COALESCE(owner_id, 0), '', 0 FROM contacts WHERE id = $1
+		UNION ALL
+		SELECT 'o', l.product_id, o.status, MAX(o.placed_at) FROM orders o JOIN order_lines l ON l.order_id = o.id
+		WHERE o.contact_id = $1 AND o.kind = 'order' AND o.status <> 'cancelled' AND l.product_id IS NOT NULL GROUP BY l.product_id, o.status
+		UNION ALL
+		SELECT 'v', p.id, '', MAX(e.occurred_at) FROM visitors v JOIN events e ON e.visitor_id = v.id JOIN products p ON p.sku = e.product_sku
 		WHERE v.contact_id = $1 AND e.name = 'product_view' AND e.occurred_at >= $2 GROUP BY p.id`, q.ContactID, since)
 	if err != nil {
 		return err
 	}
+	found := false
+	owned := map[int64]bool{}
+	bought := map[int64]int64{}
+	viewed := map[int64]int64{}
 	for rows.Next() {
-		var item, at int64
-		if err := rows.Scan(&item, &at); err != nil {
+		var kind, status string
+		var id, at int64
+		if err := rows.Scan(&kind, &id, &status, &at); err != nil {
 			rows.Close()
 			return err
 		}
-		if !owned[item] {
-			signals = append(signals, recommend.Signal{Item: item, Kind: recommend.KindViewed, Weight: recommend.ViewedWeight, At: at})
+		switch kind {
+		case "c":
+			found = !a.Restricted() || id == a.UserID
+		case "o":
+			owned[id] = true
+			if crm.Purchased(status) {
+				bought[id] = max(bought[id], at)
+			}
+		case "v":
+			viewed[id] = at
 		}
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
+	}
+	if !found {
+		return crm.Errorf(crm.ENOTFOUND, "contact %d not found", q.ContactID)
+	}
+	signals := make([]recommend.Signal, 0, len(bought)+len(viewed))
+	for item, at := range bought {
+		signals = append(signals, recommend.Signal{Item: item, Kind: recommend.KindBought, Weight: 1, At: at})
+	}
+	for item, at := range viewed {
+		if !owned[item] {
+			signals = append(signals, recommend.Signal{Item: item, Kind: recommend.KindViewed, Weight: recommend.ViewedWeight, At: at})
+		}
 	}
 	signals = recommend.Latest(signals, maxSignals)
 	ids := make([]int64, len(signals))
@@ -139,8 +160,15 @@ func (s *Store) forContact(ctx context.Context, build int64, q crm.Recommendatio
 	}
 	// Every similar product, best first; then the first that may be sold.
 	ranked := recommend.Next(signals, func(item int64) []recommend.Neighbor { return sims[item] }, owned, nil, nil, math.MaxInt32)
+	// The products the strongest reasons name come with the first read.
 	prods := productSet{}
-	recs, err := s.pick(ctx, prods, ranked, popular, owned, q.Limit)
+	var named []int64
+	for _, r := range ranked[:min(len(ranked), 2*q.Limit)] {
+		for _, b := range r.Because {
+			named = append(named, b.Item)
+		}
+	}
+	recs, err := s.pick(ctx, prods, ranked, popular, owned, q.Limit, named)
 	if err != nil {
 		return err
 	}
@@ -151,41 +179,56 @@ func (s *Store) forContact(ctx context.Context, build int64, q crm.Recommendatio
 	return nil
 }
 
-// similar lists a product's neighbours (best sellers when it has none).
+// similar lists a product's neighbours (best sellers when it has none),
+// reading the product and its neighbours in one query.
 func (s *Store) similar(ctx context.Context, build int64, q crm.RecommendationQuery, out *crm.RecommendationList) error {
+	var rows *sql.Rows
+	var err error
+	const cols = `SELECT p.id, p.sku, COALESCE(s.similar_id, 0), COALESCE(s.score, 0), COALESCE(s.co_count, 0), COALESCE(s.co_views, 0),
+		COALESCE(s.purchase_score, 0), COALESCE(s.view_score, 0) FROM products p LEFT JOIN product_similarity s ON s.product_id = p.id AND s.build_id = $1`
+	if q.ProductID != 0 {
+		rows, err = s.db.Query(ctx, cols+` WHERE p.id = $2 ORDER BY s.rank`, build, q.ProductID)
+	} else {
+		rows, err = s.db.Query(ctx, cols+` WHERE p.sku = $2 ORDER BY s.rank`, build, q.SKU)
+	}
+	if err != nil {
+		return err
+	}
 	var id int64
 	var sku string
-	var err error
-	if q.ProductID != 0 {
-		err = s.db.QueryRow(ctx, `SELECT id, sku FROM products WHERE id = $1`, q.ProductID).Scan(&id, &sku)
-	} else {
-		err = s.db.QueryRow(ctx, `SELECT id, sku FROM products WHERE sku = $1`, q.SKU).Scan(&id, &sku)
+	var list []recommend.Neighbor
+	for rows.Next() {
+		var n recommend.Neighbor
+		if err := rows.Scan(&id, &sku, &n.Item, &n.Score, &n.CoCount, &n.CoViews, &n.PurchaseScore, &n.ViewScore); err != nil {
+			rows.Close()
+			return err
+		}
+		if n.Item != 0 {
+			list = append(list, n)
+		}
 	}
-	if err == sql.ErrNoRows {
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if id == 0 {
 		return crm.Errorf(crm.ENOTFOUND, "product not found")
 	}
-	if err != nil {
-		return err
-	}
 	out.ProductID, out.SKU = &id, sku
-	sims, err := s.neighbours(ctx, build, []int64{id})
-	if err != nil {
-		return err
-	}
 	popular, err := s.popular(ctx, build)
 	if err != nil {
 		return err
 	}
 	var ranked []recommend.Rec
-	for _, n := range sims[id] {
+	for _, n := range list {
 		ranked = append(ranked, recommend.Rec{Item: n.Item, Score: n.Score, Source: recommend.SourceSimilar})
 	}
 	prods := productSet{}
-	recs, err := s.pick(ctx, prods, ranked, popular, map[int64]bool{id: true}, q.Limit)
+	recs, err := s.pick(ctx, prods, ranked, popular, map[int64]bool{id: true}, q.Limit, nil)
 	if err != nil {
 		return err
 	}
-	out.Items = prods.render(recs, map[int64][]recommend.Neighbor{id: sims[id]})
+	out.Items = prods.render(recs, map[int64][]recommend.Neighbor{id: list})
 	return nil
 }
 
@@ -193,15 +236,19 @@ func (s *Store) similar(ctx context.Context, build int64, q crm.RecommendationQu
 // stock available), then fills with best sellers not owned: product
 // details are read a few at a time as the walk needs them, so a lookup
 // reads about as many products as it lists.
-func (s *Store) pick(ctx context.Context, prods productSet, ranked []recommend.Rec, popular []recommend.Popular, owned map[int64]bool, limit int) ([]recommend.Rec, error) {
+//
+// extra are products to read with the first candidates (the ones the
+// reasons name).
+func (s *Store) pick(ctx context.Context, prods productSet, ranked []recommend.Rec, popular []recommend.Popular, owned map[int64]bool, limit int, extra []int64) ([]recommend.Rec, error) {
 	var out []recommend.Rec
 	listed := map[int64]bool{}
 	walk := func(n int, item func(i int) (recommend.Rec, bool)) error {
 		for i := 0; i < n && len(out) < limit; i++ {
 			if _, known := prods[mustItem(item(i))]; !known {
 				// Read the details of this and the next few candidates.
-				var ids []int64
-				for j := i; j < n && len(ids) < 2*limit+4; j++ {
+				ids := extra
+				extra = nil
+				for j, want := i, len(ids)+2*limit+4; j < n && len(ids) < want; j++ {
 					ids = append(ids, mustItem(item(j)))
 				}
 				if err := s.products(ctx, prods, ids); err != nil {

@@ -34,6 +34,9 @@ type Store struct {
 	mu          sync.Mutex
 	popularOf   int64 // the build popularList belongs to
 	popularList []recommend.Popular
+	liveID      int64 // the live build, as read at liveRead
+	liveAt      *time.Time
+	liveRead    time.Time
 }
 
 // New returns the recommendation store of db.
