@@ -333,7 +333,9 @@ func run(ctx context.Context, db *store.DB, label string, lookups int) {
 			d = append(d, time.Since(t))
 		}
 		slices.Sort(d)
-		q := func(p float64) string { return fmt.Sprintf("%.2f ms", float64(d[int(p*float64(len(d)-1))].Microseconds())/1000) }
+		q := func(p float64) string {
+			return fmt.Sprintf("%.2f ms", float64(d[int(p*float64(len(d)-1))].Microseconds())/1000)
+		}
 		fmt.Printf("| %s | %s | %s | %s |\n", name, q(0.5), q(0.99), q(1))
 	}
 	fmt.Printf("\n%d lookups each, one at a time (target p99 ≤ 5 ms):\n| lookup | p50 | p99 | max |\n|---|---|---|---|\n", lookups)
