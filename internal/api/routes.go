@@ -149,4 +149,6 @@ func (s *server) routes(a huma.API) {
 	s.scoreRoutes(a)
 	// Costs and the cohort and economics reports (costs.go).
 	s.costRoutes(a)
+	// Recommendations (recommendations.go).
+	s.recommendationRoutes(a)
 }

@@ -147,6 +147,10 @@ func seedDemo(ctx context.Context, db *store.DB, contacts int, seed uint64) (*de
 	if err := seedScores(ctx, db); err != nil {
 		return nil, err
 	}
+	// Similar items and next best products (seed_recs.go).
+	if err := seedRecs(ctx, db); err != nil {
+		return nil, err
+	}
 	return &demoLogin{Email: staff[0].email, Password: pw, Others: strings.Join(others, ", ")}, nil
 }
 

@@ -51,6 +51,8 @@ type Services struct {
 	Segments SegmentService
 	// Customer value scores: RFM, BG/NBD, Gamma-Gamma, CLV (scores.go).
 	Scores ScoreService
+	// Recommendations: similar products and next best products (recommend.go).
+	Recommendations RecommendationService
 }
 
 // LinkService makes the links that act without a login (double opt-in,

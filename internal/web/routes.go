@@ -262,6 +262,13 @@ func (s *server) routeTable() []route {
 		auth("POST /admin/mail/test", s.adminMailTest, p(crm.ResMail, W)),
 		auth("POST /admin/mail/outbox/{id}/retry", s.adminMailRetry, p(crm.ResMail, W)),
 		auth("POST /admin/mail/outbox/retry-failed", s.adminMailRetryFailed, p(crm.ResMail, W)),
+
+		// Recommendations (recs.go): the 360 page's and the product page's
+		// panels, and the evaluation page; rebuilding is analytics:write.
+		auth("GET /contacts/{id}/recommendations", s.contactRecs, p(crm.ResContacts, R), p(crm.ResAnalytics, R)),
+		auth("GET /products/{id}/recommendations", s.productRecs, p(crm.ResProducts, R), p(crm.ResAnalytics, R)),
+		auth("GET /analytics/recommendations", s.recsAnalytics, p(crm.ResAnalytics, R)),
+		auth("POST /analytics/recommendations/rebuild", s.recsRebuild, p(crm.ResAnalytics, W)),
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	segstore "github.com/ecrm/ecrm/internal/store/segment"
 	"github.com/ecrm/ecrm/internal/store/scores"
 	"github.com/ecrm/ecrm/internal/store/economics"
+	"github.com/ecrm/ecrm/internal/store/recs"
 )
 
 // Services returns every service backed by db.
@@ -18,6 +19,7 @@ func Services(db *store.DB) *crm.Services {
 	svc.Segments = segstore.New(db)
 	svc.Scores = scores.New(db)
 	svc.Costs = economics.New(db)
+	svc.Recommendations, svc.OrderImports = recs.New(db), recs.New(db).AfterImport(svc.OrderImports)
 	return svc
 }
 
@@ -27,5 +29,6 @@ func Jobs(db *store.DB) []jobs.Job {
 	var list []jobs.Job
 	list = append(list, segstore.Job(db))
 	list = append(list, scores.Job(db))
+	list = append(list, recs.New(db).Job())
 	return list
 }
