@@ -26,6 +26,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -43,8 +44,10 @@ func main() {
 	dsn := flag.String("db", "", "database (default: a fresh SQLite file in the work dir); PostgreSQL must be an empty database")
 	work := flag.String("work", filepath.Join(os.TempDir(), "ecrm-bench-scores"), "work directory for the SQLite file")
 	seed := flag.Uint64("seed", 1, "generator seed")
+	prof := flag.String("cpuprofile", "", "write a CPU profile of the job to this file")
 	keep := flag.Bool("keep", false, "reuse the SQLite file of the last run when it holds the customers (times a rerun: the daily job updating every row)")
 	flag.Parse()
+	profile = *prof
 	if err := run(*n, *dsn, *work, *seed, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/scores:", err)
 		os.Exit(1)
@@ -144,8 +147,21 @@ func run(n int, dsn, work string, seed uint64, keep bool) error {
 	return job(ctx, db)
 }
 
+var profile string
+
 // job runs the score job once and prints its record and timings.
 func job(ctx context.Context, db *store.DB) error {
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	sys := crm.WithActor(ctx, crm.SystemActor)
 	asOf := day0.AddDate(0, 0, historyDays-1).Format("2006-01-02")
 	var ms runtime.MemStats

@@ -120,6 +120,13 @@ ON CONFLICT (contact_id) DO UPDATE SET ` + upsertSet
 		batch := rows[lo:min(lo+sqliteBatchRows, len(rows))]
 		err = s.db.InTx(ctx, func(tx *store.Tx) error {
 			now := store.MS(tx.Now())
+			// Prepared once per batch: parsing 10,000 placeholders for
+			// every statement was a tenth of the write.
+			prep, err := tx.PrepareContext(ctx, full)
+			if err != nil {
+				return err
+			}
+			defer prep.Close()
 			args := make([]any, 0, sqliteStmtRows*len(writeCols))
 			for i := 0; i < len(batch); i += sqliteStmtRows {
 				part := batch[i:min(i+sqliteStmtRows, len(batch))]
@@ -127,11 +134,12 @@ ON CONFLICT (contact_id) DO UPDATE SET ` + upsertSet
 				for j := range part {
 					args = append(args, part[j].values(run, now)...)
 				}
-				q := full
-				if len(part) < sqliteStmtRows {
-					q = stmt(len(part))
+				if len(part) == sqliteStmtRows {
+					_, err = prep.ExecContext(ctx, args...)
+				} else {
+					_, err = tx.ExecContext(ctx, stmt(len(part)), args...)
 				}
-				if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				if err != nil {
 					return err
 				}
 			}
