@@ -27,6 +27,7 @@ var subcommands = []struct {
 	{[]string{"import", "companies"}, true},
 	{[]string{"import", "consents"}, true},
 	{[]string{"import", "orders"}, true},
+	{[]string{"scores", "recompute"}, true},
 	{[]string{"export"}, true},
 	{[]string{"restore"}, true},
 	{[]string{"backup"}, true},
@@ -34,6 +35,7 @@ var subcommands = []struct {
 	{[]string{"user"}, false},
 	{[]string{"apikey"}, false},
 	{[]string{"import"}, false},
+	{[]string{"scores"}, false},
 }
 
 // TestEverySubcommandHelp: --help and -h after every subcommand print its
