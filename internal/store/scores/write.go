@@ -179,6 +179,11 @@ func (s *Store) writePostgres(ctx context.Context, run int64, rows []Row) error 
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"score_load"}, writeCols, src); err != nil {
 		return err
 	}
+	// A temporary table has no statistics: without them the planner
+	// takes the million rows for a few and checks each contact by index.
+	if _, err := tx.Exec(ctx, `ANALYZE score_load`); err != nil {
+		return err
+	}
 	if _, err := tx.Exec(ctx, `INSERT INTO contact_scores SELECT s.* FROM score_load s
 WHERE EXISTS (SELECT 1 FROM contacts c WHERE c.id = s.contact_id)
 ON CONFLICT (contact_id) DO UPDATE SET `+upsertSet); err != nil {
