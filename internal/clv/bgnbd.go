@@ -51,11 +51,13 @@ type triple struct {
 	x, tx, T float64
 	n        float64
 	xi       int // index into the per-x caches
+	ti, txi  int // indexes of T and t_x in the distinct-value tables
 }
 
 type compressed struct {
 	ts []triple
 	xs []float64 // distinct x values
+	vs []float64 // distinct T and t_x values: ln(α+v) is computed once per value
 	n  float64
 }
 
@@ -87,7 +89,23 @@ func compress(cs []Customer) compressed {
 		}
 		ts[i].xi = len(xs) - 1
 	}
-	return compressed{ts: ts, xs: xs, n: float64(len(cs))}
+	// Times are whole days in weeks: a few hundred distinct values for
+	// any number of customers.
+	idx := map[float64]int{}
+	var vs []float64
+	at := func(v float64) int {
+		i, ok := idx[v]
+		if !ok {
+			i = len(vs)
+			idx[v] = i
+			vs = append(vs, v)
+		}
+		return i
+	}
+	for i := range ts {
+		ts[i].ti, ts[i].txi = at(ts[i].T), at(ts[i].tx)
+	}
+	return compressed{ts: ts, xs: xs, vs: vs, n: float64(len(cs))}
 }
 
 // LogLikelihood is the BG/NBD log-likelihood of the customers (FHL 2005,
@@ -137,31 +155,43 @@ func (p BGNBD) loglik(c compressed, grad []float64) (float64, error) {
 		}
 		px[i] = q
 	}
+	lv := make([]float64, len(c.vs))  // ln(α+v)
+	inv := make([]float64, len(c.vs)) // 1/(α+v)
+	for i, v := range c.vs {
+		lv[i], inv[i] = math.Log(al+v), 1/(al+v)
+	}
 	var ll, gr, gal, ga, gb float64
 	lal := math.Log(al)
 	for _, t := range c.ts {
 		q := &px[t.xi]
-		lT := math.Log(al + t.T)
+		lT := lv[t.ti]
 		e1 := q.l1 - (r+t.x)*lT
 		w1, w2 := 1.0, 0.0
 		lse := e1
 		var ltx float64
 		if t.x > 0 {
-			ltx = math.Log(al + t.tx)
+			ltx = lv[t.txi]
 			e2 := q.l2 - (r+t.x)*ltx
-			m := math.Max(e1, e2)
-			s1, s2 := math.Exp(e1-m), math.Exp(e2-m)
-			lse = m + math.Log(s1+s2)
-			w1, w2 = s1/(s1+s2), s2/(s1+s2)
+			// log(e^e1 + e^e2) with one exp and one log.
+			d := e2 - e1
+			if d > 0 {
+				ed := math.Exp(-d)
+				lse = e2 + math.Log1p(ed)
+				w1, w2 = ed/(1+ed), 1/(1+ed)
+			} else {
+				ed := math.Exp(d)
+				lse = e1 + math.Log1p(ed)
+				w1, w2 = 1/(1+ed), ed/(1+ed)
+			}
 		}
 		ll += t.n * (q.lg + lse)
 		if grad != nil {
 			gr += t.n * (q.dr + lal - w1*lT - w2*ltx)
-			inv := w1 / (al + t.T)
+			sum := w1 * inv[t.ti]
 			if t.x > 0 {
-				inv += w2 / (al + t.tx)
+				sum += w2 * inv[t.txi]
 			}
-			gal += t.n * (r/al - (r+t.x)*inv)
+			gal += t.n * (r/al - (r+t.x)*sum)
 			ga += t.n * (w1*q.da1 + w2*q.da2)
 			gb += t.n * (w1*q.db1 + w2*q.db2)
 		}

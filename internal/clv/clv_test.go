@@ -99,7 +99,7 @@ func TestGradients(t *testing.T) {
 	ss := []Spend{{1, 10}, {3, 25.5}, {2, 7}, {6, 40}}
 	gg := GammaGamma{3, 4, 12}
 	g3 := make([]float64, 3)
-	gg.loglik(ss, g3)
+	gg.loglik(newSpends(ss), g3)
 	w := []float64{math.Log(gg.P), math.Log(gg.Q), math.Log(gg.Gamma)}
 	for i := range w {
 		h := 1e-6

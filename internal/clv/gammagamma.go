@@ -39,30 +39,68 @@ type GammaGammaFit struct {
 //	ln f = lnΓ(px+q) − lnΓ(px) − lnΓ(q) + q ln γ + (px−1) ln z̄ + px ln x
 //	       − (px+q) ln(γ + x z̄)
 func (g GammaGamma) LogLikelihood(ss []Spend) float64 {
-	ll, _ := g.loglik(ss, nil)
+	ll, _ := g.loglik(newSpends(ss), nil)
 	return ll
 }
 
-func (g GammaGamma) loglik(ss []Spend, grad []float64) (float64, error) {
+// spends are the repeat customers' spends with what the likelihood needs
+// of them precomputed: ln z̄, ln x, and the index of x among the distinct
+// frequencies (the Γ and ψ terms depend on x only, so they are computed
+// once per frequency, not per customer).
+type spends struct {
+	x, z, lz, lx []float64
+	xi           []int
+	xs           []float64
+}
+
+func newSpends(ss []Spend) *spends {
+	d := &spends{}
+	idx := map[float64]int{}
+	for _, s := range ss {
+		i, ok := idx[s.X]
+		if !ok {
+			i = len(d.xs)
+			idx[s.X] = i
+			d.xs = append(d.xs, s.X)
+		}
+		d.x, d.z = append(d.x, s.X), append(d.z, s.Mean)
+		d.lz, d.lx = append(d.lz, math.Log(s.Mean)), append(d.lx, math.Log(s.X))
+		d.xi = append(d.xi, i)
+	}
+	return d
+}
+
+func (g GammaGamma) loglik(d *spends, grad []float64) (float64, error) {
 	p, q, gm := g.P, g.Q, g.Gamma
 	lq, _ := math.Lgamma(q)
 	lgm := math.Log(gm)
+	// Per distinct x: lnΓ(px+q) − lnΓ(px) and ψ(px+q), ψ(px+q) − ψ(px).
+	type perX struct{ lg, dpq, dd float64 }
+	px := make([]perX, len(d.xs))
+	for i, x := range d.xs {
+		a, _ := math.Lgamma(p*x + q)
+		b, _ := math.Lgamma(p * x)
+		px[i].lg = a - b
+		if grad != nil {
+			px[i].dpq = mathext.Digamma(p*x + q)
+			px[i].dd = px[i].dpq - mathext.Digamma(p*x)
+		}
+	}
 	var ll, gp, gq, gg float64
 	var psiQ float64
 	if grad != nil {
 		psiQ = mathext.Digamma(q)
 	}
-	for _, s := range ss {
-		px := p * s.X
-		a, _ := math.Lgamma(px + q)
-		b, _ := math.Lgamma(px)
-		lz, lx, lgz := math.Log(s.Mean), math.Log(s.X), math.Log(gm+s.X*s.Mean)
-		ll += a - b - lq + q*lgm + (px-1)*lz + px*lx - (px+q)*lgz
+	for i, x := range d.x {
+		c := &px[d.xi[i]]
+		pxv := p * x
+		den := gm + x*d.z[i]
+		lgz := math.Log(den)
+		ll += c.lg - lq + q*lgm + (pxv-1)*d.lz[i] + pxv*d.lx[i] - (pxv+q)*lgz
 		if grad != nil {
-			dpq := mathext.Digamma(px + q)
-			gp += s.X * (dpq - mathext.Digamma(px) + lz + lx - lgz)
-			gq += dpq - psiQ + lgm - lgz
-			gg += q/gm - (px+q)/(gm+s.X*s.Mean)
+			gp += x * (c.dd + d.lz[i] + d.lx[i] - lgz)
+			gq += c.dpq - psiQ + lgm - lgz
+			gg += q/gm - (pxv+q)/den
 		}
 	}
 	if grad != nil {
@@ -96,13 +134,14 @@ func FitGammaGamma(in []Spend) (GammaGammaFit, error) {
 	from := func(v []float64) GammaGamma { return GammaGamma{math.Exp(v[0]), math.Exp(v[1]), math.Exp(v[2])} }
 	// Start where the population mean pγ/(q−1) equals the observed mean.
 	start := []float64{0, math.Log(3), math.Log(2 * mean)}
-	loglik := func(v, gr []float64) (float64, error) { return from(v).loglik(ss, gr) }
+	d := newSpends(ss)
+	loglik := func(v, gr []float64) (float64, error) { return from(v).loglik(d, gr) }
 	x, iters, reg, err := fitMLE(loglik, n, start, []bool{true, true, false})
 	if err != nil {
 		return GammaGammaFit{}, fmt.Errorf("Gamma-Gamma fit did not converge: %v", err)
 	}
 	g := from(x)
-	ll, lerr := g.loglik(ss, nil)
+	ll, lerr := g.loglik(d, nil)
 	if lerr != nil || !finite(g.P, g.Q, g.Gamma, ll) {
 		return GammaGammaFit{}, divergedErr("Gamma-Gamma", x)
 	}

@@ -122,9 +122,8 @@ func (s *server) analytics(w http.ResponseWriter, r *http.Request) error {
 			counts[i] = int64(b.Customers)
 			p.Buckets = append(p.Buckets, bucketRow{Range: labels[i], Customers: l.Number(counts[i])})
 		}
-		p.CLVChart = barChart{ID: "chart-clv", Title: l.T("scores.clv.chart", rep.Currency), Labels: labels,
-			Series: []barSeries{{Name: l.T("scores.customers"), Fill: fillRevenue, Values: counts}},
-			Value:  func(v int64) string { return l.Number(v) }}.svg(l)
+		p.CLVChart = hbarChart{ID: "chart-clv", Title: l.T("scores.clv.chart", rep.Currency), Labels: labels, Values: counts,
+			Fill: fillRevenue, Value: func(v int64) string { return l.Number(v) }}.svg(l)
 	}
 	if rep.Run != nil {
 		p.Run = s.runView(l, rep.Run)

@@ -64,7 +64,7 @@ func TestAnalyticsHome(t *testing.T) {
 		t.Fatalf("status %d\n%s", rec.Code, rec.Body)
 	}
 	d := doc(t, rec)
-	for _, sel := range []string{"table.rfm-grid tbody tr", "table.rfm-groups tbody tr", "figure.chart svg.chart", "table.bgnbd", "table.gamma-gamma",
+	for _, sel := range []string{"table.rfm-grid tbody tr", "table.rfm-groups tbody tr", "figure.chart svg.hbar rect", "table.bgnbd", "table.gamma-gamma",
 		"table.holdout tbody tr", "form[action='/analytics/recompute'] button", "nav a[href='/analytics'][aria-current=page]"} {
 		if d.Find(sel).Length() == 0 {
 			t.Errorf("no %q", sel)
@@ -85,6 +85,10 @@ func TestAnalyticsHome(t *testing.T) {
 	body := e.do(fa, http.MethodGet, "/analytics", nil).Body.String()
 	if !persianDigit.MatchString(body) || strings.Contains(body, "scores.") {
 		t.Errorf("Persian analytics page: no Persian digits or an untranslated key")
+	}
+	// Right to left, the CLV bars grow from the right: labels anchor at the end of their column.
+	if !strings.Contains(body, `<text x="254" y="17" text-anchor="start"`) {
+		t.Errorf("Persian CLV chart is not mirrored")
 	}
 
 	rec = e.do(c, http.MethodPost, "/analytics/recompute", url.Values{})

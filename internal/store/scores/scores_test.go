@@ -73,6 +73,10 @@ func TestScoreJobOnCDNOW(t *testing.T) {
 		ctx := storetest.System()
 		importCDNOW(t, db)
 		svc := scores.New(db)
+		// The 2,357 rows take the path of a large write on SQLite: indexes
+		// dropped, rows written, indexes built again.
+		old := scores.SetRebuildAbove(1000)
+		defer scores.SetRebuildAbove(old)
 		run, err := svc.RecomputeScores(ctx, crm.ScoreOptions{AsOf: "1997-09-30"})
 		if err != nil {
 			t.Fatal(err)
@@ -98,6 +102,11 @@ func TestScoreJobOnCDNOW(t *testing.T) {
 		}
 		if n := count(t, db, `SELECT COUNT(*) FROM contact_scores`); n != 2357 {
 			t.Fatalf("contact_scores rows = %d", n)
+		}
+		if db.Engine() == "sqlite" {
+			if n := count(t, db, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contact_scores' AND name LIKE 'contact_scores_%'`); n != 3 {
+				t.Errorf("contact_scores has %d secondary indexes after a large write, want 3", n)
+			}
 		}
 		// The first customer of the paper's table: x=2, t_x=30.43, T=38.86.
 		var id int64
