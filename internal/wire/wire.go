@@ -13,7 +13,9 @@ import (
 // Services returns every service backed by db.
 func Services(db *store.DB) *crm.Services {
 	svc := db.Services()
-	svc.Recommendations, svc.OrderImports = recs.New(db), recs.New(db).AfterImport(svc.OrderImports)
+	// Recommendations; an order import asks for their rebuild.
+	rs := recs.New(db)
+	svc.Recommendations, svc.OrderImports = rs, rs.AfterImport(svc.OrderImports)
 	return svc
 }
 
