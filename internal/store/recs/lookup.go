@@ -49,7 +49,7 @@ func (s *Store) Recommend(ctx context.Context, q crm.RecommendationQuery) (*crm.
 	if err != nil {
 		return nil, s.db.MapErr(err)
 	}
-	out.Fallback = true
+	out.Fallback = len(out.Items) > 0
 	for _, r := range out.Items {
 		if r.Source == recommend.SourceSimilar {
 			out.Fallback = false
