@@ -159,7 +159,7 @@ func Build(purchases, views []Event, asOf int64, opt Options) *Model {
 			m.Similar[ix.items[i]] = slices.Clone(t)
 		}
 	}
-	m.Popular = popularity(purchases, asOf, opt)
+	m.Popular = popularity(purchases, ix, asOf, opt)
 	return m
 }
 
@@ -206,8 +206,8 @@ func sortEvents(ev []Event) {
 // items (at most MaxItemsPerPerson).
 func countPurchases(ev []Event, ix *index, opt Options) (per []int32, pairs map[uint64]int32, people int) {
 	sortEvents(ev)
-	pairs = map[uint64]int32{}
-	seen := map[int32]bool{}
+	pairs = make(map[uint64]int32, len(ev))
+	var stamp []int // person number that last took each item
 	var items []int32
 	for from := 0; from < len(ev); {
 		to := from
@@ -215,12 +215,14 @@ func countPurchases(ev []Event, ix *index, opt Options) (per []int32, pairs map[
 			to++
 		}
 		people++
-		clear(seen)
 		items = items[:0]
 		for k := to - 1; k >= from && len(items) < opt.MaxItemsPerPerson; k-- {
 			i := ix.id(ev[k].Item)
-			if !seen[i] {
-				seen[i] = true
+			for len(stamp) <= int(i) {
+				stamp = append(stamp, 0)
+			}
+			if stamp[i] != people {
+				stamp[i] = people
 				items = append(items, i)
 			}
 		}
@@ -306,12 +308,13 @@ func (t *topK) offer(n Neighbor, k int) {
 	if len(s) == k && !better(n, s[k-1]) {
 		return
 	}
-	i, _ := slices.BinarySearchFunc(s, n, func(x, y Neighbor) int {
-		if better(x, y) {
-			return -1
-		}
-		return 1
-	})
+	if s == nil {
+		s = make(topK, 0, k)
+	}
+	i := len(s)
+	for i > 0 && better(n, s[i-1]) {
+		i--
+	}
 	if len(s) < k {
 		s = append(s, Neighbor{})
 	}
@@ -322,37 +325,44 @@ func (t *topK) offer(n Neighbor, k int) {
 
 // popularity ranks items by distinct buyers in the last PopularDays before
 // asOf, ties broken by all-time buyers, then by item. Purchases must be
-// sorted by person (Build sorted them).
-func popularity(ev []Event, asOf int64, opt Options) []Popular {
+// sorted by person (Build sorted them) and numbered in ix; a person's
+// group number stamps the items already counted for them.
+func popularity(ev []Event, ix *index, asOf int64, opt Options) []Popular {
 	since := asOf - int64(opt.PopularDays)*dayMS
-	type tally struct{ all, recent int }
-	by := map[int64]*tally{}
-	type pi struct{ person, item int64 }
-	lastAll, lastRecent := map[pi]bool{}, map[pi]bool{}
-	for _, e := range ev {
-		t := by[e.Item]
-		if t == nil {
-			t = &tally{}
-			by[e.Item] = t
+	n := len(ix.items)
+	all, recent := make([]int, n), make([]int, n)
+	stampAll, stampRecent := make([]int, n), make([]int, n)
+	group := 0
+	for from := 0; from < len(ev); {
+		to := from
+		for to < len(ev) && ev[to].Person == ev[from].Person {
+			to++
 		}
-		k := pi{e.Person, e.Item}
-		if !lastAll[k] {
-			lastAll[k] = true
-			t.all++
+		group++
+		for _, e := range ev[from:to] {
+			i := ix.of[e.Item]
+			if stampAll[i] != group {
+				stampAll[i] = group
+				all[i]++
+			}
+			if e.At >= since && e.At <= asOf && stampRecent[i] != group {
+				stampRecent[i] = group
+				recent[i]++
+			}
 		}
-		if e.At >= since && e.At <= asOf && !lastRecent[k] {
-			lastRecent[k] = true
-			t.recent++
-		}
+		from = to
 	}
-	out := make([]Popular, 0, len(by))
 	maxAll := 1
-	for _, t := range by {
-		maxAll = max(maxAll, t.all)
+	for _, a := range all {
+		maxAll = max(maxAll, a)
 	}
-	for item, t := range by {
-		out = append(out, Popular{Item: item, Buyers: t.all, RecentBuyers: t.recent,
-			Score: float64(t.recent) + float64(t.all)/float64(maxAll+1)})
+	out := make([]Popular, 0, n)
+	for i, a := range all {
+		if a == 0 {
+			continue // viewed, never bought
+		}
+		out = append(out, Popular{Item: ix.items[i], Buyers: a, RecentBuyers: recent[i],
+			Score: float64(recent[i]) + float64(a)/float64(maxAll+1)})
 	}
 	slices.SortFunc(out, func(a, b Popular) int {
 		if c := cmp.Compare(b.Score, a.Score); c != 0 {

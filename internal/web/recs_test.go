@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -31,20 +32,33 @@ func recsShop(t *testing.T, e *env, owner *int64) (contact, product int64) {
 			product = p.ID
 		}
 	}
-	for i, basket := range [][]string{{"RC-A", "RC-B"}, {"RC-A", "RC-B"}, {"RC-C"}, {"RC-A"}} {
-		c, err := e.svc.Contacts.CreateContact(ctx, crm.ContactInput{FirstName: ptr("Rec"), Email: ptr(fmt.Sprintf("rec%d@example.com", i)), OwnerID: owner})
-		if err != nil {
-			t.Fatal(err)
+	// Two months ago: A+B twice, C, then a customer who bought A (and
+	// B and C yesterday: the evaluation's later purchases) and one who
+	// bought A only, whose next best product is B.
+	now := time.Now()
+	defer func() { e.db.Now = time.Now }()
+	for i, basket := range [][]string{{"RC-A", "RC-B"}, {"RC-A", "RC-B"}, {"RC-C"}, {"RC-A"}, {"RC-B"}, {"RC-C"}, {"RC-A"}} {
+		ago := 60 * 24 * time.Hour
+		if i == 4 || i == 5 {
+			ago = 24 * time.Hour
 		}
-		in := crm.OrderInput{ContactID: &c.ID, Currency: ptr("EUR"), Status: ptr(crm.OrderPaid)}
+		e.db.Now = func() time.Time { return now.Add(-ago + time.Duration(i)*time.Minute) }
+		if i != 4 && i != 5 {
+			c, err := e.svc.Contacts.CreateContact(ctx, crm.ContactInput{FirstName: ptr("Rec"), Email: ptr(fmt.Sprintf("rec%d@example.com", i)), OwnerID: owner})
+			if err != nil {
+				t.Fatal(err)
+			}
+			contact = c.ID
+		}
+		in := crm.OrderInput{ContactID: &contact, Currency: ptr("EUR"), Status: ptr(crm.OrderPaid)}
 		for _, s := range basket {
 			in.Lines = append(in.Lines, crm.OrderLineInput{SKU: s, Quantity: 1})
 		}
 		if _, err := e.svc.Orders.CreateOrder(ctx, in); err != nil {
 			t.Fatal(err)
 		}
-		contact = c.ID
 	}
+	e.db.Now = time.Now
 	if _, err := e.svc.Recommendations.RebuildRecommendations(ctx, "manual", true); err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +107,7 @@ func TestRecsConsole(t *testing.T) {
 	if got := doc.Find("li[data-sku='RC-B'] a").Text(); got != "商品 RC-B" {
 		t.Fatalf("product panel in Japanese: %q (%s)", got, rec.Body)
 	}
-	if !strings.Contains(doc.Find("li[data-sku='RC-B'] small.reason").Text(), "2 人") {
+	if !strings.Contains(doc.Find("li[data-sku='RC-B'] small.reason").Text(), "3 人") {
 		t.Fatalf("co-purchase count: %q", doc.Find("li[data-sku='RC-B']").Text())
 	}
 

@@ -19,7 +19,9 @@ func Services(db *store.DB) *crm.Services {
 	svc.Segments = segstore.New(db)
 	svc.Scores = scores.New(db)
 	svc.Costs = economics.New(db)
-	svc.Recommendations, svc.OrderImports = recs.New(db), recs.New(db).AfterImport(svc.OrderImports)
+	// Recommendations; an order import asks for their rebuild.
+	rs := recs.New(db)
+	svc.Recommendations, svc.OrderImports = rs, rs.AfterImport(svc.OrderImports)
 	return svc
 }
 

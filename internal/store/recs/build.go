@@ -132,10 +132,13 @@ func (s *Store) build(ctx context.Context, id, asOf int64) error {
 
 	t1 := time.Now()
 	var eval *crm.RecsEvaluation
+	// No evaluation when the history is too short to split, or nobody
+	// bought something new after the cutoff.
 	if cut := recommend.DefaultCutoff(evPurchases); cut > 0 {
-		e := recommend.Evaluate(evPurchases, evViews, cut, s.Options)
-		eval = &crm.RecsEvaluation{Cutoff: store.FromMS(cut), Customers: e.Customers, TrainPurchases: e.TrainPurchases, TestPurchases: e.TestPurchases,
-			Model: crm.RecsMetrics(e.Model), Popularity: crm.RecsMetrics(e.Popularity)}
+		if e := recommend.Evaluate(evPurchases, evViews, cut, s.Options); e.Customers > 0 {
+			eval = &crm.RecsEvaluation{Cutoff: store.FromMS(cut), Customers: e.Customers, TrainPurchases: e.TrainPurchases, TestPurchases: e.TestPurchases,
+				Model: crm.RecsMetrics(e.Model), Popularity: crm.RecsMetrics(e.Popularity)}
+		}
 	}
 	evalMS := time.Since(t1).Milliseconds()
 	if eval != nil {

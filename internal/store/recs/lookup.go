@@ -49,7 +49,7 @@ func (s *Store) Recommend(ctx context.Context, q crm.RecommendationQuery) (*crm.
 	if err != nil {
 		return nil, s.db.MapErr(err)
 	}
-	out.Fallback = true
+	out.Fallback = len(out.Items) > 0
 	for _, r := range out.Items {
 		if r.Source == recommend.SourceSimilar {
 			out.Fallback = false
@@ -242,20 +242,22 @@ func (s *Store) similar(ctx context.Context, build int64, q crm.RecommendationQu
 func (s *Store) pick(ctx context.Context, prods productSet, ranked []recommend.Rec, popular []recommend.Popular, owned map[int64]bool, limit int, extra []int64) ([]recommend.Rec, error) {
 	var out []recommend.Rec
 	listed := map[int64]bool{}
-	walk := func(n int, item func(i int) (recommend.Rec, bool)) error {
+	// walk goes through n candidates: itemAt names the i-th, rec makes
+	// its recommendation (false: skip it, it is owned).
+	walk := func(n int, itemAt func(i int) int64, rec func(i int) (recommend.Rec, bool)) error {
 		for i := 0; i < n && len(out) < limit; i++ {
-			if _, known := prods[mustItem(item(i))]; !known {
+			if _, known := prods[itemAt(i)]; !known {
 				// Read the details of this and the next few candidates.
 				ids := extra
 				extra = nil
 				for j, want := i, len(ids)+2*limit+4; j < n && len(ids) < want; j++ {
-					ids = append(ids, mustItem(item(j)))
+					ids = append(ids, itemAt(j))
 				}
 				if err := s.products(ctx, prods, ids); err != nil {
 					return err
 				}
 			}
-			r, ok := item(i)
+			r, ok := rec(i)
 			if !ok || listed[r.Item] || prods.excluded(r.Item) {
 				continue
 			}
@@ -264,17 +266,16 @@ func (s *Store) pick(ctx context.Context, prods productSet, ranked []recommend.R
 		}
 		return nil
 	}
-	if err := walk(len(ranked), func(i int) (recommend.Rec, bool) { return ranked[i], true }); err != nil {
+	err := walk(len(ranked), func(i int) int64 { return ranked[i].Item }, func(i int) (recommend.Rec, bool) { return ranked[i], true })
+	if err != nil {
 		return nil, err
 	}
-	err := walk(len(popular), func(i int) (recommend.Rec, bool) {
+	err = walk(len(popular), func(i int) int64 { return popular[i].Item }, func(i int) (recommend.Rec, bool) {
 		p := popular[i]
 		return recommend.Rec{Item: p.Item, Source: recommend.SourcePopular, Because: []recommend.Because{{Item: p.Item, Kind: recommend.KindPopular, Score: p.Score}}}, !owned[p.Item]
 	})
 	return out, err
 }
-
-func mustItem(r recommend.Rec, _ bool) int64 { return r.Item }
 
 // names reads the products the reasons name that are not read yet.
 func (s *Store) names(ctx context.Context, prods productSet, recs []recommend.Rec) error {

@@ -47,6 +47,12 @@ func (s *Store) write(ctx context.Context, id int64, m *recommend.Model) (int64,
 		if _, err := pool.CopyFrom(ctx, pgx.Identifier{"product_popularity"}, popularCols, pgx.CopyFromRows(popular)); err != nil {
 			return 0, err
 		}
+		// Statistics now, not when autovacuum gets round to it: without
+		// them the planner takes a build for one row and scans all of its
+		// rows per lookup (60 ms instead of 1 ms on a million lines).
+		if _, err := pool.Exec(ctx, `ANALYZE product_similarity, product_popularity`); err != nil {
+			return 0, err
+		}
 		return int64(len(similar)), nil
 	}
 	if err := s.insertBatches(ctx, "product_similarity", similarCols, similar); err != nil {
