@@ -484,26 +484,29 @@ func (s *Store) Preview(ctx context.Context, definition json.RawMessage, sample 
 		return nil, err
 	}
 	out := &crm.SegmentPreview{Sample: []*crm.SegmentMember{}}
-	if err := s.db.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM contacts c WHERE `+cond, args...).Scan(&out.Count); err != nil {
+	if sample == 0 {
+		if err := s.db.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM contacts c WHERE `+cond, args...).Scan(&out.Count); err != nil {
+			return nil, s.db.MapErr(err)
+		}
+		return out, nil
+	}
+	// One evaluation gives both: the count of every match rides on each
+	// of the first rows (a window over the whole result, before LIMIT).
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT `+memberCols+`, NULL, COUNT(*) OVER () FROM contacts c LEFT JOIN customer_facts f ON f.contact_id = c.id WHERE `+cond+
+		` ORDER BY c.sort_name, c.id LIMIT `+fmt.Sprint(sample), args...)
+	if err != nil {
 		return nil, s.db.MapErr(err)
 	}
-	if sample > 0 && out.Count > 0 {
-		rows, err := s.db.Read().QueryContext(ctx, `SELECT `+memberCols+`, NULL FROM contacts c LEFT JOIN customer_facts f ON f.contact_id = c.id WHERE `+cond+
-			` ORDER BY c.sort_name, c.id LIMIT `+fmt.Sprint(sample), args...)
+	defer rows.Close()
+	for rows.Next() {
+		m, _, err := scanMember(rows, &out.Count)
 		if err != nil {
 			return nil, s.db.MapErr(err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			m, _, err := scanMember(rows)
-			if err != nil {
-				return nil, s.db.MapErr(err)
-			}
-			out.Sample = append(out.Sample, m)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, s.db.MapErr(err)
-		}
+		out.Sample = append(out.Sample, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.db.MapErr(err)
 	}
 	return out, nil
 }
