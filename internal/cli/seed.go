@@ -151,6 +151,10 @@ func seedDemo(ctx context.Context, db *store.DB, contacts int, seed uint64) (*de
 	if err := seedRecs(ctx, db); err != nil {
 		return nil, err
 	}
+	// Segments last: some select on the scores (seed_segments.go).
+	if err := seedSegments(ctx, db); err != nil {
+		return nil, err
+	}
 	return &demoLogin{Email: staff[0].email, Password: pw, Others: strings.Join(others, ", ")}, nil
 }
 

@@ -665,22 +665,31 @@ func (c *compiler) window(p Predicate, expr string) []string {
 
 // counted wraps a per-contact grouped subquery in the count operator:
 // fewer than n is "not at least n", which includes contacts with none.
+// sub ends with its GROUP BY; a count of one needs no grouping (any row
+// will do), so that form drops it.
 func (c *compiler) counted(op string, v pv, sub, count string) string {
 	n := asInt(v.one)
+	plain := sub[:strings.LastIndex(sub, " GROUP BY ")]
 	switch op {
 	case OpAtLeast:
 		if n <= 0 {
 			return "TRUE"
+		}
+		if n == 1 && count == "COUNT(*)" {
+			return "c.id IN (" + plain + ")"
 		}
 		return "c.id IN (" + sub + " HAVING " + count + " >= " + c.arg(n) + ")"
 	case OpFewerThan:
 		if n <= 0 {
 			return "FALSE"
 		}
+		if n == 1 && count == "COUNT(*)" {
+			return "c.id NOT IN (" + plain + ")"
+		}
 		return "c.id NOT IN (" + sub + " HAVING " + count + " >= " + c.arg(n) + ")"
 	case OpExactly:
 		if n == 0 {
-			return "c.id NOT IN (" + sub + ")"
+			return "c.id NOT IN (" + plain + ")"
 		}
 		return "c.id IN (" + sub + " HAVING " + count + " = " + c.arg(n) + ")"
 	}
@@ -827,6 +836,24 @@ func (c *compiler) consent(p Predicate) string {
 	newest := "k.purpose = " + pu + " AND k.channel = " + ch +
 		" AND NOT EXISTS (SELECT 1 FROM consents k2 WHERE k2.contact_id = k.contact_id AND k2.purpose = k.purpose AND k2.channel = k.channel" +
 		" AND (k2.at > k.at OR (k2.at = k.at AND k2.id > k.id)))"
+	if c.probe && p.Op != OpNeverAsked {
+		// One candidate at a time: read its newest entry of the topic
+		// (an index seek) rather than test every entry for being newest.
+		newestOf := func(expr string) string {
+			return "(SELECT " + expr + " FROM consents k WHERE k.contact_id = c.id AND k.purpose = " + pu + " AND k.channel = " + ch +
+				" ORDER BY k.at DESC, k.id DESC LIMIT 1)"
+		}
+		switch p.Op {
+		case OpGranted, OpNotGranted:
+			granted := newestOf("CASE WHEN k.status = 'granted' AND (k.expires_at IS NULL OR k.expires_at > " + c.arg(c.now) + ") THEN 1 ELSE 0 END")
+			if p.Op == OpNotGranted {
+				return "COALESCE(" + granted + ", 0) = 0"
+			}
+			return granted + " = 1"
+		case OpWithdrawn:
+			return newestOf("k.status") + " = 'withdrawn'"
+		}
+	}
 	switch p.Op {
 	case OpGranted, OpNotGranted:
 		cond := newest + " AND k.status = 'granted' AND (k.expires_at IS NULL OR k.expires_at > " + c.arg(c.now) + ")"
