@@ -39,7 +39,10 @@ func (s *server) segmentRoutes(a huma.API) {
 	handle(s, a, op(patch, "/segments/{id}", "update-segment", "Rename a segment or change its definition (refilled at once)", segmentsW), s.updateSegment)
 	handle(s, a, op(del, "/segments/{id}", "delete-segment", "Delete a segment (409 while another segment's definition refers to it)", segmentsW).status(204), s.deleteSegment)
 	handle(s, a, op(get, "/segments/{id}/members", "list-segment-members", "Page through a segment's members by name", segmentsR), s.segmentMembers)
-	handle(s, a, op(get, "/segments/{id}/members.csv", "export-segment-members", "Export a segment's members as CSV", segmentsR).doc(segmentCSVDoc), s.exportSegment)
+	csvOp := op(get, "/segments/{id}/members.csv", "export-segment-members", "Export a segment's members as CSV", segmentsR).doc(segmentCSVDoc)
+	csvOp.Responses = map[string]*huma.Response{"200": {Description: "The members as CSV.",
+		Content: map[string]*huma.MediaType{"text/csv": {Schema: &huma.Schema{Type: "string"}}}}}
+	handle(s, a, csvOp, s.exportSegment)
 	handle(s, a, op(post, "/segments/{id}/members", "add-segment-members", "Add contacts to a static list, by id or everyone a definition selects now", segmentsW), s.addSegmentMembers)
 	handle(s, a, op(del, "/segments/{id}/members", "remove-segment-members", "Remove contacts from a static list", segmentsW), s.removeSegmentMembers)
 	handle(s, a, op(get, "/segments/{id}/changes", "list-segment-changes", "Who entered and left the segment, newest first", segmentsR), s.segmentChanges)

@@ -139,6 +139,9 @@ func seedDemo(ctx context.Context, db *store.DB, contacts int, seed uint64) (*de
 	if err := seedCollect(ctx, db, browsers, g.Products(), now); err != nil {
 		return nil, err
 	}
+	if err := seedSegments(ctx, db); err != nil {
+		return nil, err
+	}
 	return &demoLogin{Email: staff[0].email, Password: pw, Others: strings.Join(others, ", ")}, nil
 }
 

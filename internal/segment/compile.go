@@ -76,6 +76,47 @@ type compiler struct {
 	first int
 	depth int
 	now   int64
+	// probe is set inside an AND group that has a driving predicate (a
+	// set built from events, orders, forms or answers): predicates on
+	// tables keyed by contact are then written as correlated EXISTS, so
+	// the database looks up each candidate instead of building every set.
+	probe bool
+}
+
+// keyed is the condition that contact c has (neg: has no) row in table
+// (a "name alias" keyed by contact_id) meeting cond: an IN set, or a
+// correlated EXISTS in probe mode. Both mean the same, since contact_id is
+// never NULL in these tables.
+func (c *compiler) keyed(neg bool, table, cond string) string {
+	alias := table[strings.LastIndexByte(table, ' ')+1:]
+	not := ""
+	if neg {
+		not = "NOT "
+	}
+	if c.probe {
+		return not + "EXISTS (SELECT 1 FROM " + table + " WHERE " + alias + ".contact_id = c.id AND " + cond + ")"
+	}
+	return "c.id " + not + "IN (SELECT " + alias + ".contact_id FROM " + table + " WHERE " + cond + ")"
+}
+
+// drives reports whether a predicate selects a set worth driving the
+// query from: a count of events, orders, submissions or answers that must
+// be at least one.
+func drives(p Predicate, custom []CustomField) bool {
+	f, ok := Lookup(p.Field, custom)
+	if !ok {
+		return false
+	}
+	switch f.sql.kind {
+	case kBought, kEvents, kSessions, kForms, kSurveyResponded:
+		if p.Op == OpAtLeast || p.Op == OpExactly {
+			v, err := decodeValue(p)
+			return err == nil && asInt(v.one) >= 1
+		}
+	case kCartAbandoned:
+		return p.Op == OpIsTrue
+	}
+	return false
 }
 
 // Compile turns a validated definition into one SQL boolean condition over
@@ -124,6 +165,15 @@ func (c *compiler) definition(d *Definition) (string, error) {
 }
 
 func (c *compiler) combine(op string, ps []Predicate, gs []Group) (string, error) {
+	if op != Or && !c.probe {
+		for _, p := range ps {
+			if drives(p, c.env.Custom) {
+				c.probe = true
+				defer func() { c.probe = false }()
+				break
+			}
+		}
+	}
 	var parts []string
 	for _, p := range ps {
 		s, err := c.predicate(p)
@@ -261,12 +311,12 @@ func (c *compiler) predicate(p Predicate) (string, error) {
 		return c.factsNum(s.col, p.Op, v), nil
 	case kFactsAvg:
 		if p.Op == OpIsEmpty {
-			return "c.id NOT IN (SELECT f.contact_id FROM customer_facts f WHERE f.orders > 0)", nil
+			return c.keyed(true, "customer_facts f", "f.orders > 0"), nil
 		}
 		if p.Op == OpIsNotEmpty {
-			return "c.id IN (SELECT f.contact_id FROM customer_facts f WHERE f.orders > 0)", nil
+			return c.keyed(false, "customer_facts f", "f.orders > 0"), nil
 		}
-		return "c.id IN (SELECT f.contact_id FROM customer_facts f WHERE f.orders > 0 AND " + c.numCond("(f.total_spent / f.orders)", p.Op, v) + ")", nil
+		return c.keyed(false, "customer_facts f", "f.orders > 0 AND "+c.numCond("(f.total_spent / f.orders)", p.Op, v)), nil
 	case kFactsTime:
 		return c.factsNullable("f."+s.col, p.Op, c.timeCond("f."+s.col, p.Op, v)), nil
 	case kFactsDays:
@@ -302,11 +352,11 @@ func (c *compiler) predicate(p Predicate) (string, error) {
 		default:
 			inner = c.numCond("s."+s.col, p.Op, v)
 		}
-		return "c.id IN (SELECT s.contact_id FROM contact_scores s WHERE " + inner + ")", nil
+		return c.keyed(false, "contact_scores s", inner), nil
 	case kRFMCell:
 		return c.rfmCell(p.Op, v), nil
 	case kScoreTime:
-		return "c.id IN (SELECT s.contact_id FROM contact_scores s WHERE " + c.timeCond("s."+s.col, p.Op, v) + ")", nil
+		return c.keyed(false, "contact_scores s", c.timeCond("s."+s.col, p.Op, v)), nil
 	case kSegment:
 		return c.segment(p, v)
 	case kCustom:
@@ -565,9 +615,9 @@ func dedupe(xs []any) []any {
 // contacts are those without a row that fails it.
 func (c *compiler) factsNum(col, op string, v pv) string {
 	if holdsForZero(op, v) {
-		return "c.id NOT IN (SELECT f.contact_id FROM customer_facts f WHERE NOT (" + c.numCond("f."+col, op, v) + "))"
+		return c.keyed(true, "customer_facts f", "NOT ("+c.numCond("f."+col, op, v)+")")
 	}
-	return "c.id IN (SELECT f.contact_id FROM customer_facts f WHERE " + c.numCond("f."+col, op, v) + ")"
+	return c.keyed(false, "customer_facts f", c.numCond("f."+col, op, v))
 }
 
 func holdsForZero(op string, v pv) bool {
@@ -593,9 +643,9 @@ func holdsForZero(op string, v pv) bool {
 // factsNullable: a contact without a facts row has no first/last order.
 func (c *compiler) factsNullable(col, op, cond string) string {
 	if op == OpIsEmpty {
-		return "c.id NOT IN (SELECT f.contact_id FROM customer_facts f WHERE " + col + " IS NOT NULL)"
+		return c.keyed(true, "customer_facts f", col+" IS NOT NULL")
 	}
-	return "c.id IN (SELECT f.contact_id FROM customer_facts f WHERE " + cond + ")"
+	return c.keyed(false, "customer_facts f", cond)
 }
 
 // window adds the time window conditions of a counted predicate on expr.
@@ -774,20 +824,17 @@ func (c *compiler) surveyResponded(p Predicate, v pv) string {
 // and has not expired.
 func (c *compiler) consent(p Predicate) string {
 	pu, ch := c.arg(p.Purpose), c.arg(p.Channel)
-	newest := "SELECT k.contact_id FROM consents k WHERE k.purpose = " + pu + " AND k.channel = " + ch +
+	newest := "k.purpose = " + pu + " AND k.channel = " + ch +
 		" AND NOT EXISTS (SELECT 1 FROM consents k2 WHERE k2.contact_id = k.contact_id AND k2.purpose = k.purpose AND k2.channel = k.channel" +
 		" AND (k2.at > k.at OR (k2.at = k.at AND k2.id > k.id)))"
 	switch p.Op {
 	case OpGranted, OpNotGranted:
 		cond := newest + " AND k.status = 'granted' AND (k.expires_at IS NULL OR k.expires_at > " + c.arg(c.now) + ")"
-		if p.Op == OpNotGranted {
-			return "c.id NOT IN (" + cond + ")"
-		}
-		return "c.id IN (" + cond + ")"
+		return c.keyed(p.Op == OpNotGranted, "consents k", cond)
 	case OpWithdrawn:
-		return "c.id IN (" + newest + " AND k.status = 'withdrawn')"
+		return c.keyed(false, "consents k", newest+" AND k.status = 'withdrawn'")
 	case OpNeverAsked:
-		return "c.id NOT IN (SELECT k.contact_id FROM consents k WHERE k.purpose = " + pu + " AND k.channel = " + ch + ")"
+		return c.keyed(true, "consents k", "k.purpose = "+pu+" AND k.channel = "+ch)
 	}
 	return "FALSE"
 }
@@ -812,7 +859,7 @@ func (c *compiler) rfmCell(op string, v pv) string {
 	default:
 		inner = "FALSE"
 	}
-	return "c.id IN (SELECT s.contact_id FROM contact_scores s WHERE " + inner + ")"
+	return c.keyed(false, "contact_scores s", inner)
 }
 
 // segment inlines a dynamic segment's definition (always current, even

@@ -262,3 +262,33 @@ func TestEveryFieldCompiles(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeMode: beside a driving event count, per-contact tables are
+// probed (EXISTS); alone, or under OR, they are sets (IN).
+func TestProbeMode(t *testing.T) {
+	compile := func(in string) string {
+		d, err := Parse([]byte(in), Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sql, _, err := Compile(d, Env{Engine: SQLite, Now: time.Now()}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sql
+	}
+	facts := `{"field":"purchase.orders","op":"eq","value":1}`
+	consent := `{"field":"consent","op":"granted","purpose":"marketing","channel":"email"}`
+	web := `{"field":"web.viewed_product","op":"at_least","value":1}`
+	if s := compile(one(facts + "," + consent + "," + web)); !strings.Contains(s, "EXISTS (SELECT 1 FROM customer_facts f WHERE f.contact_id = c.id") ||
+		!strings.Contains(s, "EXISTS (SELECT 1 FROM consents k WHERE k.contact_id = c.id") || !strings.Contains(s, "c.id IN (SELECT v.contact_id") {
+		t.Errorf("with a driver: %s", s)
+	}
+	if s := compile(one(facts + "," + consent)); strings.Contains(s, "EXISTS (SELECT 1 FROM customer_facts") {
+		t.Errorf("without a driver: %s", s)
+	}
+	or := `{"op":"or","groups":[{"op":"or","predicates":[` + facts + `,` + web + `]}]}`
+	if s := compile(or); strings.Contains(s, "EXISTS (SELECT 1 FROM customer_facts") {
+		t.Errorf("under OR: %s", s)
+	}
+}

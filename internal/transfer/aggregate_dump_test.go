@@ -9,24 +9,13 @@ import (
 
 func init() { fillParts = append(fillParts, fillAggregate) }
 
-// fillAggregate fills the aggregate tables of migration 0015 (segments,
-// their members and changes, score runs). It writes rows directly until
-// the segment and score services exist; their areas replace it with
-// service calls.
-func fillAggregate(t *testing.T, db *store.DB, contactID int64) {
+// fillAggregate fills score_runs of migration 0015. It writes rows
+// directly until the score service exists; segments are filled through
+// their service in segment_dump_test.go.
+func fillAggregate(t *testing.T, db *store.DB, _ int64) {
 	t.Helper()
 	err := db.InTx(context.Background(), func(tx *store.Tx) error {
 		now := store.MS(tx.Now())
-		var id int64
-		if err := tx.QueryRowContext(context.Background(), `INSERT INTO segments (name, kind, definition, member_count, created_at, updated_at) VALUES ('VIP', 'static', '', 1, $1, $1) RETURNING id`, now).Scan(&id); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(context.Background(), `INSERT INTO segment_members (segment_id, contact_id, added_at) VALUES ($1, $2, $3)`, id, contactID, now); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(context.Background(), `INSERT INTO segment_changes (segment_id, contact_id, change, at) VALUES ($1, $2, 'entered', $3)`, id, contactID, now); err != nil {
-			return err
-		}
 		_, err := tx.ExecContext(context.Background(), `INSERT INTO score_runs (started_at, finished_at, as_of, status, customers, record) VALUES ($1, $1, '2026-01-01', 'ok', 1, '{}')`, now)
 		return err
 	})
