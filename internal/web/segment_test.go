@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/ecrm/ecrm/internal/crm"
+	"github.com/ecrm/ecrm/internal/i18n"
 	"github.com/ecrm/ecrm/internal/store/storetest"
 )
 
@@ -385,4 +386,53 @@ func memberSet(t *testing.T, e *env, id int64) string {
 	}
 	slices.Sort(ids)
 	return fmt.Sprint(ids)
+}
+
+func TestSegmentErrorWhere(t *testing.T) {
+	en, fa := i18n.Get("en"), i18n.Get("fa")
+	for _, c := range []struct {
+		l          *i18n.Locale
+		path, want string
+	}{
+		{en, "definition", "Definition"},
+		{en, "definition.op", "Definition"},
+		{en, "definition.groups[0]", "Group 1"},
+		{en, "definition.groups[0].predicates[2].value", "Group 1, condition 3"},
+		{en, "body.definition.groups[1].groups[0].predicates[0].value[1]", "Group 2.1, condition 1"},
+		{fa, "definition.groups[0].predicates[2].value", "گروه ۱، شرط ۳"},
+	} {
+		if got := errorWhere(c.l, c.path); got != c.want {
+			t.Errorf("errorWhere(%s, %q) = %q, want %q", c.l.Lang(), c.path, got, c.want)
+		}
+	}
+}
+
+// TestSegmentPageSaysTheDefinitionInWords: the segment page writes the
+// issue's segment out in the reader's language, values in the gaps of
+// the operators, Persian digits in Persian.
+func TestSegmentPageSaysTheDefinitionInWords(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, "sqlite"))
+	sg := mustSegment(t, e, "Win back", crm.SegmentDynamic, `{"op":"and","groups":[{"op":"and","predicates":[
+		{"field":"purchase.orders","op":"eq","value":1},
+		{"field":"purchase.last_order","op":"more_than_days_ago","value":60},
+		{"field":"web.viewed_product","op":"at_least","value":1,"since_last_order":true},
+		{"field":"consent","op":"granted","purpose":"marketing","channel":"email"},
+		{"field":"purchase.total_spent","op":"gte","value":2550}]}]}`)
+	for lang, want := range map[string][]string{
+		"en": {"Last order more than 60 days ago", "(Since the last order)", "Purpose: Marketing; Channel: Email", "25.50"},
+		"fa": {"۶۰", "۲۵٫۵۰"},
+	} {
+		c := e.session(crm.RoleAdmin)
+		c.lang = lang
+		rec := e.do(c, http.MethodGet, segmentURL(sg.ID), nil)
+		words := doc(t, rec).Find("section.seg-words").Text()
+		for _, w := range want {
+			if !strings.Contains(words, w) {
+				t.Errorf("%s: words %q lack %q", lang, words, w)
+			}
+		}
+		if m := leakedKey.FindString(rec.Body.String()); m != "" {
+			t.Errorf("%s: untranslated key %q on the segment page", lang, m)
+		}
+	}
 }
