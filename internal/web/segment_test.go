@@ -13,6 +13,7 @@ import (
 
 	"github.com/ecrm/ecrm/internal/crm"
 	"github.com/ecrm/ecrm/internal/i18n"
+	"github.com/ecrm/ecrm/internal/store"
 	"github.com/ecrm/ecrm/internal/store/storetest"
 )
 
@@ -233,8 +234,8 @@ type segEnv struct {
 	sales                *crm.User
 }
 
-func newSegEnv(t *testing.T) segEnv {
-	e := newEnv(t, storetest.Open(t, "sqlite"))
+func newSegEnv(t *testing.T, db *store.DB) segEnv {
+	e := newEnv(t, db)
 	sales := e.users[crm.RoleSales]
 	var ids []int64
 	for i, in := range []crm.ContactInput{
@@ -256,7 +257,11 @@ func newSegEnv(t *testing.T) segEnv {
 }
 
 func TestSegmentBulkActions(t *testing.T) {
-	se := newSegEnv(t)
+	storetest.Each(t, testSegmentBulkActions)
+}
+
+func testSegmentBulkActions(t *testing.T, db *store.DB) {
+	se := newSegEnv(t, db)
 	admin := se.session(crm.RoleAdmin)
 	base := segmentURL(se.list.ID)
 	post := func(form url.Values) *httptest.ResponseRecorder {
@@ -325,7 +330,7 @@ func TestSegmentBulkActions(t *testing.T) {
 }
 
 func TestSegmentExportCSV(t *testing.T) {
-	se := newSegEnv(t)
+	se := newSegEnv(t, storetest.Open(t, "sqlite"))
 	admin := se.session(crm.RoleAdmin)
 	rec := se.do(admin, http.MethodGet, segmentURL(se.list.ID)+"/export.csv", nil)
 	if rec.Code != 200 {
@@ -358,7 +363,11 @@ func TestSegmentExportCSV(t *testing.T) {
 // TestSegmentOwnOnly: a sales user whose role sees only its own records
 // sees, counts and exports only its own members.
 func TestSegmentOwnOnly(t *testing.T) {
-	se := newSegEnv(t)
+	storetest.Each(t, testSegmentOwnOnly)
+}
+
+func testSegmentOwnOnly(t *testing.T, db *store.DB) {
+	se := newSegEnv(t, db)
 	if err := se.svc.Users.SetRoleOwnOnly(sys(), crm.RoleSales, true); err != nil {
 		t.Fatal(err)
 	}
@@ -434,5 +443,52 @@ func TestSegmentPageSaysTheDefinitionInWords(t *testing.T) {
 		if m := leakedKey.FindString(rec.Body.String()); m != "" {
 			t.Errorf("%s: untranslated key %q on the segment page", lang, m)
 		}
+	}
+}
+
+// TestSegmentStaticListLifecycle: a new static list takes a snapshot of
+// its conditions, its edit page has no builder, refresh recomputes a
+// dynamic segment, and delete asks first, then removes.
+func TestSegmentStaticListLifecycle(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, "sqlite"))
+	admin := e.session(crm.RoleAdmin)
+	vera, err := e.svc.Contacts.CreateContact(sys(), crm.ContactInput{FirstName: ptr("Vera"), Tags: &[]string{"vip"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := e.do(admin, http.MethodPost, "/segments", url.Values{"name": {"VIP snapshot"}, "kind": {"static"}, "definition": {vipDef}})
+	if rec.Code != http.StatusSeeOther || !strings.Contains(rec.Header().Get("Location"), "done=created_list") {
+		t.Fatalf("static create = %d %q\n%s", rec.Code, rec.Header().Get("Location"), rec.Body)
+	}
+	page := doc(t, e.do(admin, http.MethodGet, rec.Header().Get("Location"), nil))
+	if page.Find(fmt.Sprintf(`table.seg-members a[href="/contacts/%d"]`, vera.ID)).Length() != 1 || !strings.Contains(page.Find("p.notice").Text(), "1") {
+		t.Errorf("the snapshot lacks Vera or the message: %q", page.Find("p.notice").Text())
+	}
+	list := strings.TrimSuffix(strings.SplitN(rec.Header().Get("Location"), "?", 2)[0], "/")
+	if d := doc(t, e.do(admin, http.MethodGet, list+"/edit", nil)); d.Find("#segment-tree").Length() != 0 || d.Find("input[name=kind][value=static]").Length() != 1 {
+		t.Error("a static list's edit page shows the builder")
+	}
+	// A later vip is not added to the snapshot; the dynamic segment takes
+	// them on refresh.
+	dyn := mustSegment(t, e, "VIPs", crm.SegmentDynamic, vipDef)
+	if _, err := e.svc.Contacts.CreateContact(sys(), crm.ContactInput{FirstName: ptr("Walt"), Tags: &[]string{"vip"}}); err != nil {
+		t.Fatal(err)
+	}
+	rec = e.do(admin, http.MethodPost, segmentURL(dyn.ID)+"/refresh", nil)
+	if rec.Code != http.StatusSeeOther || !strings.Contains(rec.Header().Get("Location"), "done=refreshed&n=2") {
+		t.Errorf("refresh = %d %q", rec.Code, rec.Header().Get("Location"))
+	}
+	if got := doc(t, e.do(admin, http.MethodGet, list, nil)).Find("table.seg-members tbody tr").Length(); got != 1 {
+		t.Errorf("the snapshot has %d rows, want 1", got)
+	}
+	if rec = e.do(admin, http.MethodGet, segmentURL(dyn.ID)+"/delete", nil); rec.Code != 200 || doc(t, rec).Find(`form[action$="/delete"] button.danger`).Length() != 1 {
+		t.Errorf("delete confirmation = %d", rec.Code)
+	}
+	rec = e.do(admin, http.MethodPost, segmentURL(dyn.ID)+"/delete", nil)
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/segments?done=deleted" {
+		t.Errorf("delete = %d %q", rec.Code, rec.Header().Get("Location"))
+	}
+	if rec = e.do(admin, http.MethodGet, segmentURL(dyn.ID), nil); rec.Code != http.StatusNotFound {
+		t.Errorf("deleted segment = %d, want 404", rec.Code)
 	}
 }
