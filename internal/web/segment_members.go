@@ -27,7 +27,6 @@ type segmentPage struct {
 	Seg       segRow
 	Words     []wordNode
 	Members   []memberRow
-	Scored    bool
 	After     string
 	Next      string
 	Changes   []changeRow
@@ -46,8 +45,6 @@ type memberRow struct {
 	Spent                int64
 	Currency             string
 	LastOrder            *time.Time
-	RFMGroup             string // translated
-	CLV                  *int64
 }
 
 type changeRow struct {
