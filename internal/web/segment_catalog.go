@@ -86,8 +86,11 @@ func opInput(typ, op string, hasOptions bool) string {
 	case op == segment.OpInSegment || op == segment.OpNotInSegment:
 		return "enum"
 	case op == segment.OpIn || op == segment.OpNotIn || op == segment.OpHasAny || op == segment.OpHasAll || op == segment.OpHasNone:
-		if hasOptions {
+		switch {
+		case hasOptions:
 			return "enums"
+		case typ == segment.TypeRef:
+			return "ids"
 		}
 		return "tags"
 	}
@@ -119,16 +122,26 @@ func paramInput(p segment.Param, hasOptions bool) string {
 		return "date"
 	case segment.TypeBool:
 		return "bool"
-	case segment.TypeTags, segment.TypeIDs:
+	case segment.TypeTags:
 		if hasOptions {
 			return "enums"
 		}
 		return "tags"
-	case segment.TypeEnum, segment.TypeRef:
+	case segment.TypeIDs:
+		if hasOptions {
+			return "enums"
+		}
+		return "ids"
+	case segment.TypeEnum:
 		if hasOptions {
 			return "enum"
 		}
 		return "text"
+	case segment.TypeRef:
+		if hasOptions {
+			return "enum"
+		}
+		return "number"
 	}
 	return "text"
 }

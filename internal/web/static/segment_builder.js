@@ -354,15 +354,11 @@
       });
       return [sel];
     }
-    if (kind === "tags") {
-      var tags = el("input", { type: "text", value: (p.value || []).join(", "), "aria-label": label, "class": "seg-value", placeholder: t.tags_hint });
-      tags.addEventListener("input", function () {
-        p.value = tags.value.split(/[,،、]/).map(function (s) {
-          return s.trim();
-        }).filter(Boolean);
+    if (kind === "tags" || kind === "ids") {
+      return [listInput(kind, p.value, label, function (list) {
+        p.value = list;
         changed(false);
-      });
-      return [tags];
+      })];
     }
     if (/_range$/.test(kind)) {
       var base = kind.replace(/_range$/, "");
@@ -388,6 +384,22 @@
       out.push(el("span", { "class": "seg-suffix", text: o.suffix }));
     }
     return out;
+  }
+
+  // listInput is a comma-separated list: words (tags, SKUs) or record
+  // ids, which the definition stores as numbers.
+  function listInput(kind, value, label, onList) {
+    var inp = el("input", { type: "text", value: (Array.isArray(value) ? value : []).join(", "), "aria-label": label, "class": "seg-value",
+      placeholder: t.tags_hint, inputmode: kind === "ids" ? "numeric" : null });
+    inp.addEventListener("input", function () {
+      onList(inp.value.split(/[,،、]/).map(function (x) {
+        x = latinDigits(x).trim();
+        return kind === "ids" && /^\d+$/.test(x) ? Number(x) : x;
+      }).filter(function (x) {
+        return x !== "";
+      }));
+    });
+    return inp;
   }
 
   // paramInput draws one extra parameter of a predicate family (a time
@@ -445,6 +457,16 @@
         }
         changed(false);
       });
+    } else if (pr.input === "tags" || pr.input === "ids") {
+      inp = listInput(pr.input, p[pr.key], pr.label, function (list) {
+        if (list.length) {
+          p[pr.key] = list;
+        } else {
+          delete p[pr.key];
+        }
+        changed(false);
+      });
+      inp.id = id;
     } else {
       inp = textInput(pr.input, p[pr.key], pr.label, function (raw) {
         var v = scalar(pr.input, raw);
