@@ -354,9 +354,20 @@ func TestSegmentExportCSV(t *testing.T) {
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "other2@example.com") || strings.Contains(rec.Body.String(), "sara@example.com") {
 		t.Errorf("export of the selection = %d\n%s", rec.Code, rec.Body)
 	}
-	// Support may read segments but not export.
+	// Support may read segments but not export; read-only users see the
+	// members but none of the buttons that would change them.
 	if rec := se.do(se.session(crm.RoleSupport), http.MethodGet, segmentURL(se.list.ID)+"/export.csv", nil); rec.Code != http.StatusForbidden {
 		t.Errorf("support export = %d, want 403", rec.Code)
+	}
+	if d := doc(t, se.do(se.session(crm.RoleSupport), http.MethodGet, segmentURL(se.list.ID), nil)); d.Find(`a[href$="/export.csv"], option[value=export_csv]`).Length() != 0 {
+		t.Error("support is offered an export")
+	}
+	d := doc(t, se.do(se.session(crm.RoleReadOnly), http.MethodGet, segmentURL(se.list.ID), nil))
+	if d.Find("table.seg-members tbody tr").Length() != 3 || d.Find(`fieldset.seg-bulk, input[name=id], a[href$="/edit"], a[href$="/delete"]`).Length() != 0 {
+		t.Error("read-only sees actions on the segment page, or not its members")
+	}
+	if d := doc(t, se.do(se.session(crm.RoleReadOnly), http.MethodGet, "/segments", nil)); d.Find(`a[href^="/segments/new"]`).Length() != 0 {
+		t.Error("read-only is offered to create segments")
 	}
 }
 
