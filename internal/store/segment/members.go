@@ -20,12 +20,14 @@ import (
 const memberCols = `c.id, c.first_name, c.last_name, c.email, c.phone, c.city, c.country, c.stage, c.owner_id,
 	COALESCE(f.orders, 0), COALESCE(f.total_spent, 0), f.last_order_at, c.sort_name`
 
-func scanMember(rows *sql.Rows) (*crm.SegmentMember, string, error) {
+// scanMember reads a member row; extra receives further columns.
+func scanMember(rows *sql.Rows, extra ...any) (*crm.SegmentMember, string, error) {
 	var m crm.SegmentMember
 	var ownerID, last, added sql.NullInt64
 	var sortName string
-	if err := rows.Scan(&m.ContactID, &m.FirstName, &m.LastName, &m.Email, &m.Phone, &m.City, &m.Country, &m.Stage, &ownerID,
-		&m.Orders, &m.TotalSpent, &last, &sortName, &added); err != nil {
+	dest := []any{&m.ContactID, &m.FirstName, &m.LastName, &m.Email, &m.Phone, &m.City, &m.Country, &m.Stage, &ownerID,
+		&m.Orders, &m.TotalSpent, &last, &sortName, &added}
+	if err := rows.Scan(append(dest, extra...)...); err != nil {
 		return nil, "", err
 	}
 	if ownerID.Valid {

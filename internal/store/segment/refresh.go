@@ -25,41 +25,87 @@ func lock(ctx context.Context, tx *store.Tx, id int64) (name, kind, def string, 
 	return name, kind, def, err
 }
 
-// refresh diffs a dynamic segment's compiled definition with its members
-// in tx: leavers are deleted, newcomers inserted, each change logged in
+// matching lists, in id order, the contacts d selects now, read through q
+// (the read pool, so a long evaluation never holds SQLite's writer).
+func (s *Store) matching(ctx context.Context, q queryer, d *engine.Definition, opt engine.Options, now time.Time) ([]int64, error) {
+	cond, args, err := s.compile(d, opt, now, 1, 0)
+	if err != nil {
+		return nil, err
+	}
+	return ids(q.QueryContext(ctx, `SELECT c.id FROM contacts c WHERE `+cond+` ORDER BY c.id`, args...))
+}
+
+// target is what a dynamic segment should hold: its definition (as
+// stored) and the contacts it selected when evaluated.
+type target struct {
+	def  string
+	want []int64
+}
+
+// evaluate computes a definition's target on the read pool.
+func (s *Store) evaluate(ctx context.Context, d *engine.Definition, opt engine.Options) (*target, error) {
+	want, err := s.matching(ctx, s.db.Read(), d, opt, s.db.Now())
+	if err != nil {
+		return nil, s.db.MapErr(err)
+	}
+	return &target{def: d.JSON(), want: want}, nil
+}
+
+// refresh makes a segment's members what its definition selects, in tx:
+// leavers are deleted, newcomers inserted, each change logged in
 // segment_changes (and sent as a webhook, up to crm.SegmentEventLimit of
-// each per refresh). Static lists are only recounted.
-func (s *Store) refresh(ctx context.Context, tx *store.Tx, id int64) (*crm.SegmentRefresh, error) {
+// each per refresh). t was evaluated before the transaction on the read
+// pool; if the stored definition differs by now (a concurrent update), it
+// is evaluated again inside tx. Contacts created meanwhile join at the
+// next refresh; contacts deleted meanwhile are skipped. Static lists are
+// only recounted.
+func (s *Store) refresh(ctx context.Context, tx *store.Tx, id int64, t *target) (*crm.SegmentRefresh, error) {
 	start := time.Now()
 	name, kind, def, err := lock(ctx, tx, id)
 	if err != nil {
 		return nil, err
 	}
-	now := tx.Now()
 	out := &crm.SegmentRefresh{SegmentID: id}
 	if kind == crm.SegmentDynamic {
-		var d engine.Definition
-		if err := json.Unmarshal([]byte(def), &d); err != nil {
-			return nil, err
+		if t == nil || t.def != def {
+			var d engine.Definition
+			if err := json.Unmarshal([]byte(def), &d); err != nil {
+				return nil, err
+			}
+			opt, err := s.options(ctx, tx, id)
+			if err != nil {
+				return nil, err
+			}
+			want, err := s.matching(ctx, tx, &d, opt, tx.Now())
+			if err != nil {
+				return nil, err
+			}
+			t = &target{def: def, want: want}
 		}
-		opt, err := s.options(ctx, tx, id)
+		have, err := ids(tx.QueryContext(ctx, `SELECT contact_id FROM segment_members WHERE segment_id = $1 ORDER BY contact_id`, id))
 		if err != nil {
 			return nil, err
 		}
-		cond, args, err := s.compile(&d, opt, now, 3, 0)
-		if err != nil {
-			return nil, err
+		add, del := diff(have, t.want)
+		var left, entered []int64
+		for i := 0; i < len(del); i += chunkSize {
+			chunk := del[i:min(i+chunkSize, len(del))]
+			got, err := ids(tx.QueryContext(ctx, `DELETE FROM segment_members WHERE segment_id = $1 AND contact_id IN (`+inList(2, len(chunk))+`) RETURNING contact_id`,
+				append([]any{id}, toAny(chunk)...)...))
+			if err != nil {
+				return nil, err
+			}
+			left = append(left, got...)
 		}
-		args = append([]any{id, store.MS(now)}, args...)
-		left, err := ids(tx.QueryContext(ctx, `DELETE FROM segment_members WHERE segment_id = $1 AND CAST($2 AS BIGINT) >= 0 AND contact_id NOT IN (SELECT c.id FROM contacts c WHERE `+cond+`) RETURNING contact_id`, args...))
-		if err != nil {
-			return nil, err
-		}
-		entered, err := ids(tx.QueryContext(ctx, `INSERT INTO segment_members (segment_id, contact_id, added_at)
-			SELECT CAST($1 AS BIGINT), c.id, CAST($2 AS BIGINT) FROM contacts c WHERE `+cond+`
-			AND NOT EXISTS (SELECT 1 FROM segment_members sm WHERE sm.segment_id = $1 AND sm.contact_id = c.id) RETURNING contact_id`, args...))
-		if err != nil {
-			return nil, err
+		for i := 0; i < len(add); i += chunkSize {
+			chunk := add[i:min(i+chunkSize, len(add))]
+			got, err := ids(tx.QueryContext(ctx, `INSERT INTO segment_members (segment_id, contact_id, added_at)
+				SELECT CAST($1 AS BIGINT), c.id, CAST($2 AS BIGINT) FROM contacts c WHERE c.id IN (`+inList(3, len(chunk))+`) RETURNING contact_id`,
+				append([]any{id, store.MS(tx.Now())}, toAny(chunk)...)...))
+			if err != nil {
+				return nil, err
+			}
+			entered = append(entered, got...)
 		}
 		if err := record(ctx, tx, id, name, crm.SegmentLeft, left); err != nil {
 			return nil, err
@@ -70,11 +116,34 @@ func (s *Store) refresh(ctx context.Context, tx *store.Tx, id int64) (*crm.Segme
 		out.Entered, out.Left = int64(len(entered)), int64(len(left))
 	}
 	if err := tx.QueryRowContext(ctx, `UPDATE segments SET member_count = (SELECT COUNT(*) FROM segment_members WHERE segment_id = $1), refreshed_at = $2
-		WHERE id = $1 RETURNING member_count`, id, store.MS(now)).Scan(&out.Members); err != nil {
+		WHERE id = $1 RETURNING member_count`, id, store.MS(tx.Now())).Scan(&out.Members); err != nil {
 		return nil, err
 	}
 	out.Millis = time.Since(start).Milliseconds()
 	return out, nil
+}
+
+// chunkSize bounds the ids of one statement.
+const chunkSize = 500
+
+// diff compares two ascending id lists: what want has that have lacks,
+// and what have has that want lacks.
+func diff(have, want []int64) (add, del []int64) {
+	i, j := 0, 0
+	for i < len(have) || j < len(want) {
+		switch {
+		case j == len(want) || i < len(have) && have[i] < want[j]:
+			del = append(del, have[i])
+			i++
+		case i == len(have) || want[j] < have[i]:
+			add = append(add, want[j])
+			j++
+		default:
+			i++
+			j++
+		}
+	}
+	return add, del
 }
 
 func ids(rows *sql.Rows, err error) ([]int64, error) {
@@ -134,10 +203,24 @@ func (s *Store) Refresh(ctx context.Context, id int64) (*crm.SegmentRefresh, err
 	if _, err := write(ctx); err != nil {
 		return nil, err
 	}
+	sg, err := s.find(ctx, s.db.Read(), id)
+	if err != nil {
+		return nil, err
+	}
+	var t *target
+	if sg.Kind == crm.SegmentDynamic && sg.Definition != nil {
+		opt, err := s.options(ctx, s.db.Read(), id)
+		if err != nil {
+			return nil, err
+		}
+		if t, err = s.evaluate(ctx, sg.Definition, opt); err != nil {
+			return nil, err
+		}
+	}
 	var out *crm.SegmentRefresh
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		out, err = s.refresh(ctx, tx, id)
+		out, err = s.refresh(ctx, tx, id, t)
 		return err
 	})
 	if err != nil {

@@ -284,6 +284,7 @@ func (s *Store) Create(ctx context.Context, in crm.SegmentInput) (*crm.Segment, 
 		kind = *in.Kind
 	}
 	def := ""
+	var t *target
 	if kind == crm.SegmentStatic {
 		if len(in.Definition) > 0 && string(in.Definition) != "null" {
 			return nil, &crm.Error{Code: crm.EINVALID, Message: "validation failed", Fields: []crm.FieldError{{Field: "definition", Key: "segment_static_definition"}}}
@@ -292,11 +293,14 @@ func (s *Store) Create(ctx context.Context, in crm.SegmentInput) (*crm.Segment, 
 		if len(in.Definition) == 0 || string(in.Definition) == "null" {
 			return nil, &crm.Error{Code: crm.EINVALID, Message: "validation failed", Fields: []crm.FieldError{{Field: "definition", Key: "required"}}}
 		}
-		d, _, err := s.parse(ctx, s.db.Read(), in.Definition, 0)
+		d, opt, err := s.parse(ctx, s.db.Read(), in.Definition, 0)
 		if err != nil {
 			return nil, err
 		}
 		def = d.JSON()
+		if t, err = s.evaluate(ctx, d, opt); err != nil {
+			return nil, err
+		}
 	}
 	desc := ""
 	if in.Description != nil {
@@ -315,7 +319,7 @@ func (s *Store) Create(ctx context.Context, in crm.SegmentInput) (*crm.Segment, 
 			return err
 		}
 		if kind == crm.SegmentDynamic {
-			if _, err := s.refresh(ctx, tx, id); err != nil {
+			if _, err := s.refresh(ctx, tx, id, t); err != nil {
 				return err
 			}
 		}
@@ -353,6 +357,25 @@ func (s *Store) Update(ctx context.Context, id int64, in crm.SegmentInput) (*crm
 	if err := in.Validate(false); err != nil {
 		return nil, err
 	}
+	// A new definition is validated and evaluated on the read pool first,
+	// so the transaction only writes the difference.
+	var t *target
+	if len(in.Definition) > 0 && string(in.Definition) != "null" {
+		sg, err := s.find(ctx, s.db.Read(), id)
+		if err != nil {
+			return nil, err
+		}
+		if sg.Kind == crm.SegmentStatic {
+			return nil, invalid("definition", "segment_static_definition")
+		}
+		d, opt, err := s.parse(ctx, s.db.Read(), in.Definition, id)
+		if err != nil {
+			return nil, err
+		}
+		if t, err = s.evaluate(ctx, d, opt); err != nil {
+			return nil, err
+		}
+	}
 	var out *crm.Segment
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		before, err := s.find(ctx, tx, id)
@@ -376,18 +399,14 @@ func (s *Store) Update(ctx context.Context, id int64, in crm.SegmentInput) (*crm
 			if before.Kind == crm.SegmentStatic {
 				return &crm.Error{Code: crm.EINVALID, Message: "validation failed", Fields: []crm.FieldError{{Field: "definition", Key: "segment_static_definition"}}}
 			}
-			d, _, err := s.parse(ctx, tx, in.Definition, id)
-			if err != nil {
-				return err
-			}
-			set("definition", d.JSON())
+			set("definition", t.def)
 			refill = true
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE segments SET `+strings.Join(sets, ", ")+` WHERE id = $1`, args...); err != nil {
 			return err
 		}
 		if refill {
-			if _, err := s.refresh(ctx, tx, id); err != nil {
+			if _, err := s.refresh(ctx, tx, id, t); err != nil {
 				return err
 			}
 		}
@@ -465,26 +484,29 @@ func (s *Store) Preview(ctx context.Context, definition json.RawMessage, sample 
 		return nil, err
 	}
 	out := &crm.SegmentPreview{Sample: []*crm.SegmentMember{}}
-	if err := s.db.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM contacts c WHERE `+cond, args...).Scan(&out.Count); err != nil {
+	if sample == 0 {
+		if err := s.db.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM contacts c WHERE `+cond, args...).Scan(&out.Count); err != nil {
+			return nil, s.db.MapErr(err)
+		}
+		return out, nil
+	}
+	// One evaluation gives both: the count of every match rides on each
+	// of the first rows (a window over the whole result, before LIMIT).
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT `+memberCols+`, NULL, COUNT(*) OVER () FROM contacts c LEFT JOIN customer_facts f ON f.contact_id = c.id WHERE `+cond+
+		` ORDER BY c.sort_name, c.id LIMIT `+fmt.Sprint(sample), args...)
+	if err != nil {
 		return nil, s.db.MapErr(err)
 	}
-	if sample > 0 && out.Count > 0 {
-		rows, err := s.db.Read().QueryContext(ctx, `SELECT `+memberCols+`, NULL FROM contacts c LEFT JOIN customer_facts f ON f.contact_id = c.id WHERE `+cond+
-			` ORDER BY c.sort_name, c.id LIMIT `+fmt.Sprint(sample), args...)
+	defer rows.Close()
+	for rows.Next() {
+		m, _, err := scanMember(rows, &out.Count)
 		if err != nil {
 			return nil, s.db.MapErr(err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			m, _, err := scanMember(rows)
-			if err != nil {
-				return nil, s.db.MapErr(err)
-			}
-			out.Sample = append(out.Sample, m)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, s.db.MapErr(err)
-		}
+		out.Sample = append(out.Sample, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.db.MapErr(err)
 	}
 	return out, nil
 }
