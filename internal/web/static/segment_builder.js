@@ -552,7 +552,8 @@
       signal: inflight ? inflight.signal : undefined
     }).then(function (res) {
       return res.text().then(function (html) {
-        return { ok: res.ok || res.status === 422, html: html };
+        // A redirect means the session ended (the login page came back).
+        return { ok: (res.ok || res.status === 422) && !res.redirected, html: html };
       });
     }).then(function (r) {
       if (mine !== seq) {
