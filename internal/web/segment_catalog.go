@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"slices"
@@ -179,7 +180,7 @@ func (o *optionSources) load(src string) []choice {
 			return nil
 		}
 		for _, u := range users {
-			out = append(out, choice{u.ID, strings.TrimSpace(cmpOr(u.Name, u.Email))})
+			out = append(out, choice{u.ID, strings.TrimSpace(cmp.Or(u.Name, u.Email))})
 		}
 	case segment.SourceCompanies:
 		page, err := o.s.svc.Companies.FindCompanies(o.ctx, crm.CompanyFilter{Sort: "name", Limit: optionLimit})
@@ -241,13 +242,6 @@ func (o *optionSources) load(src string) []choice {
 		}
 	}
 	return out
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // productName is the product's name in the reader's language when it has one.

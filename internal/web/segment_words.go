@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"strings"
 
@@ -72,7 +73,7 @@ func (w wordWriter) predicate(p segment.Predicate) string {
 			op = o
 		}
 	}
-	label := cmpOr(op.Label, p.Op)
+	label := cmp.Or(op.Label, p.Op)
 	if len(bytes.TrimSpace(p.Value)) > 0 && op.Input != "none" {
 		opts := f.Options
 		if len(op.Options) > 0 {
