@@ -665,22 +665,31 @@ func (c *compiler) window(p Predicate, expr string) []string {
 
 // counted wraps a per-contact grouped subquery in the count operator:
 // fewer than n is "not at least n", which includes contacts with none.
+// sub ends with its GROUP BY; a count of one needs no grouping (any row
+// will do), so that form drops it.
 func (c *compiler) counted(op string, v pv, sub, count string) string {
 	n := asInt(v.one)
+	plain := sub[:strings.LastIndex(sub, " GROUP BY ")]
 	switch op {
 	case OpAtLeast:
 		if n <= 0 {
 			return "TRUE"
+		}
+		if n == 1 && count == "COUNT(*)" {
+			return "c.id IN (" + plain + ")"
 		}
 		return "c.id IN (" + sub + " HAVING " + count + " >= " + c.arg(n) + ")"
 	case OpFewerThan:
 		if n <= 0 {
 			return "FALSE"
 		}
+		if n == 1 && count == "COUNT(*)" {
+			return "c.id NOT IN (" + plain + ")"
+		}
 		return "c.id NOT IN (" + sub + " HAVING " + count + " >= " + c.arg(n) + ")"
 	case OpExactly:
 		if n == 0 {
-			return "c.id NOT IN (" + sub + ")"
+			return "c.id NOT IN (" + plain + ")"
 		}
 		return "c.id IN (" + sub + " HAVING " + count + " = " + c.arg(n) + ")"
 	}
