@@ -657,6 +657,17 @@
       // left as typed: the server names the problem on save
     }
   });
+  // Enter in a condition's input counts at once instead of saving the
+  // half-built segment.
+  tree.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && e.target.tagName === "INPUT") {
+      e.preventDefault();
+      clearTimeout(timer);
+      if (preview) {
+        fetchPreview();
+      }
+    }
+  });
   form.querySelectorAll("input[name=kind]").forEach(function (r) {
     r.addEventListener("change", schedule);
   });
