@@ -151,6 +151,10 @@ func TestSegmentBuilderCatalogueIsTranslated(t *testing.T) {
 				t.Errorf("%s: builder text %q is empty", lang, k)
 			}
 		}
+		owner := cat.Fields["contact.owner"]
+		if owner.Source != "owners" || len(cat.Sources["owners"]) != len(e.users) || owner.Ops[0].Input != "enums" {
+			t.Errorf("%s: account manager = %+v with %d owners, want a multiple choice of the %d users", lang, owner, len(cat.Sources["owners"]), len(e.users))
+		}
 		consent := cat.Fields["consent"]
 		if len(consent.Params) != 2 || consent.Params[0].Input != "enum" || consent.Params[0].Default != "marketing" {
 			t.Errorf("%s: consent params = %+v, want a purpose select defaulting to marketing", lang, consent.Params)
@@ -437,9 +441,10 @@ func TestSegmentPageSaysTheDefinitionInWords(t *testing.T) {
 		{"field":"purchase.last_order","op":"more_than_days_ago","value":60},
 		{"field":"web.viewed_product","op":"at_least","value":1,"since_last_order":true},
 		{"field":"consent","op":"granted","purpose":"marketing","channel":"email"},
-		{"field":"purchase.total_spent","op":"gte","value":2550}]}]}`)
+		{"field":"purchase.total_spent","op":"gte","value":2550},
+		{"field":"contact.owner","op":"in","value":[`+itoa(e.users[crm.RoleSales].ID)+`]}]}]}`)
 	for lang, want := range map[string][]string{
-		"en": {"Last order more than 60 days ago", "(Since the last order)", "Purpose: Marketing; Channel: Email", "25.50"},
+		"en": {"Last order more than 60 days ago", "(Since the last order)", "Purpose: Marketing; Channel: Email", "25.50", e.users[crm.RoleSales].Name},
 		"fa": {"۶۰", "۲۵٫۵۰"},
 	} {
 		c := e.session(crm.RoleAdmin)

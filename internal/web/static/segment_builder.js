@@ -81,6 +81,18 @@
     return n;
   }
 
+  // choices are a part's options: its own, or those of the source it
+  // names (owners, products… sent once for the whole builder).
+  function choices(x) {
+    if (!x) {
+      return null;
+    }
+    if (x.options && x.options.length) {
+      return x.options;
+    }
+    return (x.source && cat.sources && cat.sources[x.source]) || null;
+  }
+
   function field(key) {
     return cat.fields[key] || null;
   }
@@ -333,14 +345,14 @@
         sel.appendChild(el("option", { value: "", text: t.choose, disabled: true, selected: p.value === null || p.value === undefined }));
       }
       var chosen = Array.isArray(p.value) ? p.value.map(String) : [display(p.value)];
-      (o.options || f.options || []).forEach(function (opt) {
+      var opts = choices(o) || choices(f) || [];
+      opts.forEach(function (opt) {
         sel.appendChild(el("option", { value: String(opt.v), selected: chosen.indexOf(String(opt.v)) >= 0, text: opt.l }));
       });
-      if ((o.options || f.options || []).length === 0) {
+      if (opts.length === 0) {
         sel.appendChild(el("option", { value: "", disabled: true, text: t.no_options }));
       }
       sel.addEventListener("change", function () {
-        var opts = o.options || f.options || [];
         if (kind === "enums") {
           p.value = Array.prototype.filter.call(sel.options, function (x) {
             return x.selected && x.value !== "";
@@ -426,14 +438,14 @@
     if (pr.input === "enums") {
       inp = el("select", { id: id, "class": "seg-value", multiple: true });
       var have = (p[pr.key] || []).map(String);
-      (pr.options || []).forEach(function (opt) {
+      (choices(pr) || []).forEach(function (opt) {
         inp.appendChild(el("option", { value: String(opt.v), selected: have.indexOf(String(opt.v)) >= 0, text: opt.l }));
       });
       inp.addEventListener("change", function () {
         var vals = Array.prototype.filter.call(inp.options, function (x) {
           return x.selected;
         }).map(function (x) {
-          return scalar("enum", x.value, pr.options);
+          return scalar("enum", x.value, choices(pr));
         });
         if (vals.length) {
           p[pr.key] = vals;
@@ -445,11 +457,11 @@
     } else if (pr.input === "enum") {
       inp = el("select", { id: id, "class": "seg-value" });
       inp.appendChild(el("option", { value: "", text: t.any }));
-      (pr.options || []).forEach(function (opt) {
+      (choices(pr) || []).forEach(function (opt) {
         inp.appendChild(el("option", { value: String(opt.v), selected: display(p[pr.key]) === String(opt.v), text: opt.l }));
       });
       inp.addEventListener("change", function () {
-        var v = scalar("enum", inp.value, pr.options);
+        var v = scalar("enum", inp.value, choices(pr));
         if (v === null) {
           delete p[pr.key];
         } else {
