@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"syscall"
 	"time"
@@ -46,12 +47,15 @@ func main() {
 	work := flag.String("work", filepath.Join(os.TempDir(), "ecrm-segbench"), "work directory for the SQLite file")
 	runs := flag.Int("runs", 5, "timed counts")
 	keep := flag.Bool("keep", false, "reuse the data of a previous run (SQLite file or ecrm_segbench)")
+	flag.StringVar(&profile, "cpuprofile", "", "write a CPU profile of the refresh to this file")
 	flag.Parse()
 	if err := run(*n, *dsn, *work, *runs, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/segments:", err)
 		os.Exit(1)
 	}
 }
+
+var profile string
 
 func run(n int, dsn, work string, runs int, keep bool) error {
 	ctx := context.Background()
@@ -119,6 +123,15 @@ func run(n int, dsn, work string, runs int, keep bool) error {
 		return err
 	}
 	fmt.Printf("create + first fill (%d entered): %v (CPU %v)\n", sg.MemberCount, round(time.Since(start)), round(cpuTime()-cpu0))
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	start, cpu0 = time.Now(), cpuTime()
 	r, err := svc.Refresh(sys, sg.ID)
 	if err != nil {

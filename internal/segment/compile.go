@@ -836,6 +836,24 @@ func (c *compiler) consent(p Predicate) string {
 	newest := "k.purpose = " + pu + " AND k.channel = " + ch +
 		" AND NOT EXISTS (SELECT 1 FROM consents k2 WHERE k2.contact_id = k.contact_id AND k2.purpose = k.purpose AND k2.channel = k.channel" +
 		" AND (k2.at > k.at OR (k2.at = k.at AND k2.id > k.id)))"
+	if c.probe && p.Op != OpNeverAsked {
+		// One candidate at a time: read its newest entry of the topic
+		// (an index seek) rather than test every entry for being newest.
+		newestOf := func(expr string) string {
+			return "(SELECT " + expr + " FROM consents k WHERE k.contact_id = c.id AND k.purpose = " + pu + " AND k.channel = " + ch +
+				" ORDER BY k.at DESC, k.id DESC LIMIT 1)"
+		}
+		switch p.Op {
+		case OpGranted, OpNotGranted:
+			granted := newestOf("CASE WHEN k.status = 'granted' AND (k.expires_at IS NULL OR k.expires_at > " + c.arg(c.now) + ") THEN 1 ELSE 0 END")
+			if p.Op == OpNotGranted {
+				return "COALESCE(" + granted + ", 0) = 0"
+			}
+			return granted + " = 1"
+		case OpWithdrawn:
+			return newestOf("k.status") + " = 'withdrawn'"
+		}
+	}
 	switch p.Op {
 	case OpGranted, OpNotGranted:
 		cond := newest + " AND k.status = 'granted' AND (k.expires_at IS NULL OR k.expires_at > " + c.arg(c.now) + ")"

@@ -268,6 +268,11 @@ func TestPredicateFamilies(t *testing.T) {
 			{`{"op":"or","groups":[{"op":"and","predicates":[{"field":"segment","op":"in_segment","value":` + fmt.Sprint(list.ID) + `}]},{"op":"and","predicates":[{"field":"location.country","op":"eq","value":"de"}]}]}`, []string{"Bob", "Dee", "Eve"}},
 			{`{"op":"and","groups":[]}`, []string{"Ann", "Bob", "Cy", "Dee", "Eve"}},
 			{AcceptanceDefinition, []string{"Ann"}},
+			// Beside a driving event count, per-contact tables are probed.
+			{one(`{"field":"web.viewed_product","op":"at_least","value":1}`, `{"field":"consent","op":"not_granted","purpose":"marketing","channel":"email"}`), []string{"Eve"}},
+			{one(`{"field":"web.added_to_cart","op":"at_least","value":1}`, `{"field":"consent","op":"withdrawn","purpose":"marketing","channel":"email"}`), []string{"Bob"}},
+			{one(`{"field":"web.viewed_product","op":"at_least","value":1}`, `{"field":"purchase.total_spent","op":"lt","value":5000}`, `{"field":"score.rfm_group","op":"neq","value":"lost"}`), []string{}},
+			{one(`{"field":"web.page_views","op":"at_least","value":1}`, `{"field":"purchase.orders","op":"lt","value":1}`, `{"field":"consent","op":"never_asked","purpose":"marketing","channel":"sms"}`), []string{"Cy"}},
 		} {
 			got := preview(t, ctx, svc, f, tc.def)
 			if !slices.Equal(got, tc.want) {
