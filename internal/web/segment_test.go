@@ -508,3 +508,27 @@ func TestSegmentStaticListLifecycle(t *testing.T) {
 		t.Errorf("deleted segment = %d, want 404", rec.Code)
 	}
 }
+
+// TestSegmentMarkupIsText: a segment name, a custom field label and a
+// typed value holding markup reach the list, the builder's data block and
+// the words as text, never as markup.
+func TestSegmentMarkupIsText(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, "sqlite"))
+	evil := `</script><script>alert(1)</script>`
+	if _, err := e.svc.CustomFields.CreateCustomField(sys(), crm.CustomFieldInput{Entity: ptr("contact"), Key: ptr("nick"), Label: ptr(evil), Type: ptr("text")}); err != nil {
+		t.Fatal(err)
+	}
+	sg := mustSegment(t, e, evil, crm.SegmentDynamic, `{"op":"and","groups":[{"op":"and","predicates":[{"field":"custom.nick","op":"eq","value":"`+strings.ReplaceAll(evil, `"`, `\"`)+`"}]}]}`)
+	admin := e.session(crm.RoleAdmin)
+	for _, path := range []string{"/segments", segmentURL(sg.ID), segmentURL(sg.ID) + "/edit"} {
+		rec := e.do(admin, http.MethodGet, path, nil)
+		if rec.Code != 200 || strings.Contains(rec.Body.String(), "<script>alert") {
+			t.Errorf("%s = %d, markup reached the page unescaped", path, rec.Code)
+		}
+	}
+	raw := doc(t, e.do(admin, http.MethodGet, segmentURL(sg.ID)+"/edit", nil)).Find("script#segment-catalog").Text()
+	var cat segCatalog
+	if err := json.Unmarshal([]byte(raw), &cat); err != nil || cat.Fields["custom.nick"].Label != evil {
+		t.Errorf("the custom field's label did not survive the data block as text: %v", err)
+	}
+}
