@@ -73,8 +73,9 @@ func seedLapsedBuyers(t *testing.T, db *store.DB) map[string]int64 {
 // TestBrowserSegmentBuilder builds "bought once, more than 60 days ago,
 // viewed a product since, agreed to marketing email" in the builder on a
 // phone-sized screen in real Chromium: the live count follows every
-// condition without a page load (4, 3, 2, 1), the page never scrolls
-// sideways, and saving opens the segment with Lena as its one member.
+// condition without a page load (4, 3, 2, 1), a wrong value is flagged on
+// its condition, the page never scrolls sideways, and saving opens the
+// segment with Lena as its one member; the builder then mirrors in Persian.
 func TestBrowserSegmentBuilder(t *testing.T) {
 	chrome := chromiumPath(t)
 	db := storetest.Open(t, "sqlite")
@@ -117,8 +118,14 @@ func TestBrowserSegmentBuilder(t *testing.T) {
 		addCondition,
 		pick(last+` select.seg-field`, "purchase.orders"),
 		pick(last+` select.seg-op`, "eq"),
+		// A value that is no number is flagged on its condition…
+		chromedp.SendKeys(chromedp.CSS(last+` .seg-cell-value input`), "x"),
+		poll(`document.querySelector('li.seg-pred.invalid .seg-cell-value .seg-error') !== null`),
+		// …and the flag goes once it is fixed.
+		poll(fmt.Sprintf(`(() => { const i = document.querySelector(%q); i.value = ''; i.dispatchEvent(new Event('input', {bubbles: true})); return true; })()`, last+` .seg-cell-value input`)),
 		chromedp.SendKeys(chromedp.CSS(last+` .seg-cell-value input`), "1"),
 		count(4),
+		poll(`document.querySelector('li.seg-pred.invalid') === null`),
 	)
 	bs.step("more than 60 days ago",
 		addCondition,

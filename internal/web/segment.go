@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -63,7 +64,7 @@ func (s *server) userNames(r *http.Request) (map[int64]string, error) {
 	}
 	m := make(map[int64]string, len(users))
 	for _, u := range users {
-		m[u.ID] = cmpOr(u.Name, u.Email)
+		m[u.ID] = cmp.Or(u.Name, u.Email)
 	}
 	return m, nil
 }

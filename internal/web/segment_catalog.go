@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"slices"
@@ -22,6 +23,17 @@ type segCatalog struct {
 	Text       map[string]string   `json:"text"`
 	MaxDepth   int                 `json:"max_depth"`
 	MoneyScale int64               `json:"money_scale"`
+	// Sources are the choices kept in the database (owners, products…),
+	// sent once and named by the fields, operators and parameters using them.
+	Sources map[string][]choice `json:"sources"`
+}
+
+// choices resolves a part's options: its own, or its source's.
+func (c segCatalog) choices(own []choice, source string) []choice {
+	if len(own) > 0 {
+		return own
+	}
+	return c.Sources[source]
 }
 
 type segFamily struct {
@@ -34,6 +46,7 @@ type segField struct {
 	Type    string        `json:"type"`
 	Ops     []segOperator `json:"ops"`
 	Options []choice      `json:"options,omitempty"`
+	Source  string        `json:"source,omitempty"`
 	Params  []segParam    `json:"params"`
 }
 
@@ -47,6 +60,7 @@ type segOperator struct {
 	Suffix     string `json:"suffix,omitempty"`
 	// Options replace the field's for this operator (a segment id).
 	Options []choice `json:"options,omitempty"`
+	Source  string   `json:"source,omitempty"`
 }
 
 type segParam struct {
@@ -54,6 +68,7 @@ type segParam struct {
 	Label    string   `json:"label"`
 	Input    string   `json:"input"` // days, date, bool, text, tags, enum, enums
 	Options  []choice `json:"options,omitempty"`
+	Source   string   `json:"source,omitempty"`
 	Default  any      `json:"default,omitempty"`
 	Required bool     `json:"required,omitempty"`
 }
@@ -86,8 +101,11 @@ func opInput(typ, op string, hasOptions bool) string {
 	case op == segment.OpInSegment || op == segment.OpNotInSegment:
 		return "enum"
 	case op == segment.OpIn || op == segment.OpNotIn || op == segment.OpHasAny || op == segment.OpHasAll || op == segment.OpHasNone:
-		if hasOptions {
+		switch {
+		case hasOptions:
 			return "enums"
+		case typ == segment.TypeRef:
+			return "ids"
 		}
 		return "tags"
 	}
@@ -119,16 +137,26 @@ func paramInput(p segment.Param, hasOptions bool) string {
 		return "date"
 	case segment.TypeBool:
 		return "bool"
-	case segment.TypeTags, segment.TypeIDs:
+	case segment.TypeTags:
 		if hasOptions {
 			return "enums"
 		}
 		return "tags"
-	case segment.TypeEnum, segment.TypeRef:
+	case segment.TypeIDs:
+		if hasOptions {
+			return "enums"
+		}
+		return "ids"
+	case segment.TypeEnum:
 		if hasOptions {
 			return "enum"
 		}
 		return "text"
+	case segment.TypeRef:
+		if hasOptions {
+			return "enum"
+		}
+		return "number"
 	}
 	return "text"
 }
@@ -166,7 +194,7 @@ func (o *optionSources) load(src string) []choice {
 			return nil
 		}
 		for _, u := range users {
-			out = append(out, choice{u.ID, strings.TrimSpace(cmpOr(u.Name, u.Email))})
+			out = append(out, choice{u.ID, strings.TrimSpace(cmp.Or(u.Name, u.Email))})
 		}
 	case segment.SourceCompanies:
 		page, err := o.s.svc.Companies.FindCompanies(o.ctx, crm.CompanyFilter{Sort: "name", Limit: optionLimit})
@@ -230,13 +258,6 @@ func (o *optionSources) load(src string) []choice {
 	return out
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 // productName is the product's name in the reader's language when it has one.
 func productName(p *crm.Product, lang string) string {
 	if n := p.Names[lang]; n != "" {
@@ -275,7 +296,8 @@ func (s *server) catalogFor(r *http.Request, self int64) (segCatalog, error) {
 		return segCatalog{}, err
 	}
 	src := &optionSources{s: s, ctx: ctx, l: l, self: self, memo: map[string][]choice{}}
-	cat := segCatalog{Fields: map[string]segField{}, Text: map[string]string{}, MaxDepth: segment.MaxDepth, MoneyScale: moneyScale(s.shopCurrency(r))}
+	cat := segCatalog{Fields: map[string]segField{}, Text: map[string]string{}, MaxDepth: segment.MaxDepth, MoneyScale: moneyScale(s.shopCurrency(r)),
+		Sources: map[string][]choice{}}
 	for _, k := range segBuilderText {
 		cat.Text[k] = l.T("segui." + k)
 	}
@@ -290,7 +312,7 @@ func (s *server) catalogFor(r *http.Request, self int64) (segCatalog, error) {
 		}
 		switch {
 		case f.Source != "" && len(f.Options) == 0:
-			bf.Options = src.get(f.Source)
+			bf.Source = cat.source(src, f.Source)
 		case f.Key == "score.rfm_cell":
 			for _, o := range f.Options {
 				bf.Options = append(bf.Options, choice{o, l.Digits(o)})
@@ -301,9 +323,9 @@ func (s *server) catalogFor(r *http.Request, self int64) (segCatalog, error) {
 		for _, op := range f.Ops {
 			bo := segOperator{Op: op, Label: l.T("seg.op." + op)}
 			if op == segment.OpInSegment || op == segment.OpNotInSegment {
-				bo.Options = src.get(segment.SourceSegments)
+				bo.Source = cat.source(src, segment.SourceSegments)
 			}
-			bo.Input = opInput(f.Type, op, len(bf.Options) > 0 || len(bo.Options) > 0)
+			bo.Input = opInput(f.Type, op, len(cat.choices(bf.Options, bf.Source)) > 0 || bo.Source != "")
 			// A label with a gap ("more than … days ago") says the unit itself.
 			switch {
 			case strings.Contains(bo.Label, "…"):
@@ -322,11 +344,12 @@ func (s *server) catalogFor(r *http.Request, self int64) (segCatalog, error) {
 					bp.Options = append(bp.Options, choice{o, l.T("seg.option." + p.Key + "." + o)})
 				}
 			case p.Source != "":
-				bp.Options = src.get(p.Source)
+				bp.Source = cat.source(src, p.Source)
 			}
-			bp.Input = paramInput(p, len(bp.Options) > 0)
-			if p.Required && bp.Input == "enum" && len(bp.Options) > 0 {
-				bp.Default = bp.Options[0].V
+			opts := cat.choices(bp.Options, bp.Source)
+			bp.Input = paramInput(p, len(opts) > 0)
+			if p.Required && bp.Input == "enum" && len(opts) > 0 {
+				bp.Default = opts[0].V
 			}
 			bf.Params = append(bf.Params, bp)
 		}
@@ -397,4 +420,15 @@ func errorWhere(l *i18n.Locale, path string) string {
 		return l.T("segui.where_predicate", g, pred)
 	}
 	return l.T("segui.where_group", g)
+}
+
+// source loads a source into the catalogue and returns its name, or ""
+// when it offers nothing (the part then takes typed values).
+func (c segCatalog) source(src *optionSources, name string) string {
+	list := src.get(name)
+	if len(list) == 0 {
+		return ""
+	}
+	c.Sources[name] = list
+	return name
 }

@@ -23,11 +23,18 @@ import (
 // memberPageSize is how many members one page of the member list shows.
 const memberPageSize = 50
 
+// bulkChunk is how many contacts one service call of a bulk action takes
+// (the segment service's limit); maxBulk bounds one request, beyond
+// which the API or an export is the tool.
+const (
+	bulkChunk = 1000
+	maxBulk   = 100000
+)
+
 type segmentPage struct {
 	Seg       segRow
 	Words     []wordNode
 	Members   []memberRow
-	Scored    bool
 	After     string
 	Next      string
 	Changes   []changeRow
@@ -46,8 +53,6 @@ type memberRow struct {
 	Spent                int64
 	Currency             string
 	LastOrder            *time.Time
-	RFMGroup             string // translated
-	CLV                  *int64
 }
 
 type changeRow struct {
@@ -176,46 +181,67 @@ func (s *server) segmentBulk(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	action := r.PostFormValue("action")
+	if action == "export_csv" && r.PostFormValue("scope") == "all" {
+		return s.segmentCSV(w, r, id, nil)
+	}
 	ids, err := s.memberIDs(r, id)
 	if err != nil {
 		return err
 	}
+	if len(ids) > maxBulk {
+		return &crm.Error{Code: crm.EINVALID, Message: "too many members for one bulk action",
+			Fields: []crm.FieldError{{Field: "scope", Key: "segui_bulk_too_many", Args: []any{maxBulk}}}}
+	}
 	back := localPath(r.PostFormValue("return"), segmentURL(id))
-	done, n := "", int64(len(ids))
+	var done string
+	var n int64
+	// The services take a bounded number of ids per call (one
+	// transaction each), so "all members" goes in chunks.
+	each := func(f func(chunk []int64) (int64, error)) error {
+		for chunk := range slices.Chunk(ids, bulkChunk) {
+			k, err := f(chunk)
+			if err != nil {
+				return err
+			}
+			n += k
+		}
+		return nil
+	}
 	switch action {
 	case "add_tag":
 		tag := strings.TrimSpace(r.PostFormValue("tag"))
-		if _, err := s.svc.Contacts.BulkContacts(ctx, crm.BulkOp{IDs: ids, AddTags: []string{tag}}); err != nil {
-			return err
-		}
+		err = each(func(c []int64) (int64, error) {
+			k, err := s.svc.Contacts.BulkContacts(ctx, crm.BulkOp{IDs: c, AddTags: []string{tag}})
+			return int64(k), err
+		})
 		done = "tagged"
 	case "assign_owner":
-		owner, err := strconv.ParseInt(r.PostFormValue("owner_id"), 10, 64)
-		if err != nil || owner < 0 {
+		owner, perr := strconv.ParseInt(r.PostFormValue("owner_id"), 10, 64)
+		if perr != nil || owner < 0 {
 			return crm.Errorf(crm.EINVALID, "bad owner")
 		}
-		if _, err := s.svc.Contacts.BulkContacts(ctx, crm.BulkOp{IDs: ids, SetOwner: &owner}); err != nil {
-			return err
-		}
+		err = each(func(c []int64) (int64, error) {
+			k, err := s.svc.Contacts.BulkContacts(ctx, crm.BulkOp{IDs: c, SetOwner: &owner})
+			return int64(k), err
+		})
 		done = "owner"
 	case "add_to_list":
-		list, err := strconv.ParseInt(r.PostFormValue("list_id"), 10, 64)
-		if err != nil || list <= 0 {
+		list, perr := strconv.ParseInt(r.PostFormValue("list_id"), 10, 64)
+		if perr != nil || list <= 0 {
 			return crm.Errorf(crm.EINVALID, "bad list")
 		}
-		if n, err = s.svc.Segments.AddMembers(ctx, list, ids); err != nil {
-			return err
-		}
+		err = each(func(c []int64) (int64, error) { return s.svc.Segments.AddMembers(ctx, list, c) })
 		done = "listed"
 	case "remove_from_list":
-		if n, err = s.svc.Segments.RemoveMembers(ctx, id, ids); err != nil {
-			return err
-		}
+		err = each(func(c []int64) (int64, error) { return s.svc.Segments.RemoveMembers(ctx, id, c) })
 		done = "removed"
 	case "export_csv":
 		return s.segmentCSV(w, r, id, ids)
 	default:
 		return crm.Errorf(crm.EINVALID, "unknown bulk action")
+	}
+	if err != nil {
+		return err
 	}
 	http.Redirect(w, r, withDone(back, done, int(n)), http.StatusSeeOther)
 	return nil

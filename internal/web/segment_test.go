@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/ecrm/ecrm/internal/crm"
+	"github.com/ecrm/ecrm/internal/i18n"
+	"github.com/ecrm/ecrm/internal/store"
 	"github.com/ecrm/ecrm/internal/store/storetest"
 )
 
@@ -149,6 +151,10 @@ func TestSegmentBuilderCatalogueIsTranslated(t *testing.T) {
 				t.Errorf("%s: builder text %q is empty", lang, k)
 			}
 		}
+		owner := cat.Fields["contact.owner"]
+		if owner.Source != "owners" || len(cat.Sources["owners"]) != len(e.users) || owner.Ops[0].Input != "enums" {
+			t.Errorf("%s: account manager = %+v with %d owners, want a multiple choice of the %d users", lang, owner, len(cat.Sources["owners"]), len(e.users))
+		}
 		consent := cat.Fields["consent"]
 		if len(consent.Params) != 2 || consent.Params[0].Input != "enum" || consent.Params[0].Default != "marketing" {
 			t.Errorf("%s: consent params = %+v, want a purpose select defaulting to marketing", lang, consent.Params)
@@ -232,8 +238,8 @@ type segEnv struct {
 	sales                *crm.User
 }
 
-func newSegEnv(t *testing.T) segEnv {
-	e := newEnv(t, storetest.Open(t, "sqlite"))
+func newSegEnv(t *testing.T, db *store.DB) segEnv {
+	e := newEnv(t, db)
 	sales := e.users[crm.RoleSales]
 	var ids []int64
 	for i, in := range []crm.ContactInput{
@@ -255,7 +261,11 @@ func newSegEnv(t *testing.T) segEnv {
 }
 
 func TestSegmentBulkActions(t *testing.T) {
-	se := newSegEnv(t)
+	storetest.Each(t, testSegmentBulkActions)
+}
+
+func testSegmentBulkActions(t *testing.T, db *store.DB) {
+	se := newSegEnv(t, db)
 	admin := se.session(crm.RoleAdmin)
 	base := segmentURL(se.list.ID)
 	post := func(form url.Values) *httptest.ResponseRecorder {
@@ -324,7 +334,7 @@ func TestSegmentBulkActions(t *testing.T) {
 }
 
 func TestSegmentExportCSV(t *testing.T) {
-	se := newSegEnv(t)
+	se := newSegEnv(t, storetest.Open(t, "sqlite"))
 	admin := se.session(crm.RoleAdmin)
 	rec := se.do(admin, http.MethodGet, segmentURL(se.list.ID)+"/export.csv", nil)
 	if rec.Code != 200 {
@@ -348,16 +358,31 @@ func TestSegmentExportCSV(t *testing.T) {
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "other2@example.com") || strings.Contains(rec.Body.String(), "sara@example.com") {
 		t.Errorf("export of the selection = %d\n%s", rec.Code, rec.Body)
 	}
-	// Support may read segments but not export.
+	// Support may read segments but not export; read-only users see the
+	// members but none of the buttons that would change them.
 	if rec := se.do(se.session(crm.RoleSupport), http.MethodGet, segmentURL(se.list.ID)+"/export.csv", nil); rec.Code != http.StatusForbidden {
 		t.Errorf("support export = %d, want 403", rec.Code)
+	}
+	if d := doc(t, se.do(se.session(crm.RoleSupport), http.MethodGet, segmentURL(se.list.ID), nil)); d.Find(`a[href$="/export.csv"], option[value=export_csv]`).Length() != 0 {
+		t.Error("support is offered an export")
+	}
+	d := doc(t, se.do(se.session(crm.RoleReadOnly), http.MethodGet, segmentURL(se.list.ID), nil))
+	if d.Find("table.seg-members tbody tr").Length() != 3 || d.Find(`fieldset.seg-bulk, input[name=id], a[href$="/edit"], a[href$="/delete"]`).Length() != 0 {
+		t.Error("read-only sees actions on the segment page, or not its members")
+	}
+	if d := doc(t, se.do(se.session(crm.RoleReadOnly), http.MethodGet, "/segments", nil)); d.Find(`a[href^="/segments/new"]`).Length() != 0 {
+		t.Error("read-only is offered to create segments")
 	}
 }
 
 // TestSegmentOwnOnly: a sales user whose role sees only its own records
 // sees, counts and exports only its own members.
 func TestSegmentOwnOnly(t *testing.T) {
-	se := newSegEnv(t)
+	storetest.Each(t, testSegmentOwnOnly)
+}
+
+func testSegmentOwnOnly(t *testing.T, db *store.DB) {
+	se := newSegEnv(t, db)
 	if err := se.svc.Users.SetRoleOwnOnly(sys(), crm.RoleSales, true); err != nil {
 		t.Fatal(err)
 	}
@@ -385,4 +410,125 @@ func memberSet(t *testing.T, e *env, id int64) string {
 	}
 	slices.Sort(ids)
 	return fmt.Sprint(ids)
+}
+
+func TestSegmentErrorWhere(t *testing.T) {
+	en, fa := i18n.Get("en"), i18n.Get("fa")
+	for _, c := range []struct {
+		l          *i18n.Locale
+		path, want string
+	}{
+		{en, "definition", "Definition"},
+		{en, "definition.op", "Definition"},
+		{en, "definition.groups[0]", "Group 1"},
+		{en, "definition.groups[0].predicates[2].value", "Group 1, condition 3"},
+		{en, "body.definition.groups[1].groups[0].predicates[0].value[1]", "Group 2.1, condition 1"},
+		{fa, "definition.groups[0].predicates[2].value", "گروه ۱، شرط ۳"},
+	} {
+		if got := errorWhere(c.l, c.path); got != c.want {
+			t.Errorf("errorWhere(%s, %q) = %q, want %q", c.l.Lang(), c.path, got, c.want)
+		}
+	}
+}
+
+// TestSegmentPageSaysTheDefinitionInWords: the segment page writes the
+// issue's segment out in the reader's language, values in the gaps of
+// the operators, Persian digits in Persian.
+func TestSegmentPageSaysTheDefinitionInWords(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, "sqlite"))
+	sg := mustSegment(t, e, "Win back", crm.SegmentDynamic, `{"op":"and","groups":[{"op":"and","predicates":[
+		{"field":"purchase.orders","op":"eq","value":1},
+		{"field":"purchase.last_order","op":"more_than_days_ago","value":60},
+		{"field":"web.viewed_product","op":"at_least","value":1,"since_last_order":true},
+		{"field":"consent","op":"granted","purpose":"marketing","channel":"email"},
+		{"field":"purchase.total_spent","op":"gte","value":2550},
+		{"field":"contact.owner","op":"in","value":[`+itoa(e.users[crm.RoleSales].ID)+`]}]}]}`)
+	for lang, want := range map[string][]string{
+		"en": {"Last order more than 60 days ago", "(Since the last order)", "Purpose: Marketing; Channel: Email", "25.50", e.users[crm.RoleSales].Name},
+		"fa": {"۶۰", "۲۵٫۵۰"},
+	} {
+		c := e.session(crm.RoleAdmin)
+		c.lang = lang
+		rec := e.do(c, http.MethodGet, segmentURL(sg.ID), nil)
+		words := doc(t, rec).Find("section.seg-words").Text()
+		for _, w := range want {
+			if !strings.Contains(words, w) {
+				t.Errorf("%s: words %q lack %q", lang, words, w)
+			}
+		}
+		if m := leakedKey.FindString(rec.Body.String()); m != "" {
+			t.Errorf("%s: untranslated key %q on the segment page", lang, m)
+		}
+	}
+}
+
+// TestSegmentStaticListLifecycle: a new static list takes a snapshot of
+// its conditions, its edit page has no builder, refresh recomputes a
+// dynamic segment, and delete asks first, then removes.
+func TestSegmentStaticListLifecycle(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, "sqlite"))
+	admin := e.session(crm.RoleAdmin)
+	vera, err := e.svc.Contacts.CreateContact(sys(), crm.ContactInput{FirstName: ptr("Vera"), Tags: &[]string{"vip"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := e.do(admin, http.MethodPost, "/segments", url.Values{"name": {"VIP snapshot"}, "kind": {"static"}, "definition": {vipDef}})
+	if rec.Code != http.StatusSeeOther || !strings.Contains(rec.Header().Get("Location"), "done=created_list") {
+		t.Fatalf("static create = %d %q\n%s", rec.Code, rec.Header().Get("Location"), rec.Body)
+	}
+	page := doc(t, e.do(admin, http.MethodGet, rec.Header().Get("Location"), nil))
+	if page.Find(fmt.Sprintf(`table.seg-members a[href="/contacts/%d"]`, vera.ID)).Length() != 1 || !strings.Contains(page.Find("p.notice").Text(), "1") {
+		t.Errorf("the snapshot lacks Vera or the message: %q", page.Find("p.notice").Text())
+	}
+	list := strings.TrimSuffix(strings.SplitN(rec.Header().Get("Location"), "?", 2)[0], "/")
+	if d := doc(t, e.do(admin, http.MethodGet, list+"/edit", nil)); d.Find("#segment-tree").Length() != 0 || d.Find("input[name=kind][value=static]").Length() != 1 {
+		t.Error("a static list's edit page shows the builder")
+	}
+	// A later vip is not added to the snapshot; the dynamic segment takes
+	// them on refresh.
+	dyn := mustSegment(t, e, "VIPs", crm.SegmentDynamic, vipDef)
+	if _, err := e.svc.Contacts.CreateContact(sys(), crm.ContactInput{FirstName: ptr("Walt"), Tags: &[]string{"vip"}}); err != nil {
+		t.Fatal(err)
+	}
+	rec = e.do(admin, http.MethodPost, segmentURL(dyn.ID)+"/refresh", nil)
+	if rec.Code != http.StatusSeeOther || !strings.Contains(rec.Header().Get("Location"), "done=refreshed&n=2") {
+		t.Errorf("refresh = %d %q", rec.Code, rec.Header().Get("Location"))
+	}
+	if got := doc(t, e.do(admin, http.MethodGet, list, nil)).Find("table.seg-members tbody tr").Length(); got != 1 {
+		t.Errorf("the snapshot has %d rows, want 1", got)
+	}
+	if rec = e.do(admin, http.MethodGet, segmentURL(dyn.ID)+"/delete", nil); rec.Code != 200 || doc(t, rec).Find(`form[action$="/delete"] button.danger`).Length() != 1 {
+		t.Errorf("delete confirmation = %d", rec.Code)
+	}
+	rec = e.do(admin, http.MethodPost, segmentURL(dyn.ID)+"/delete", nil)
+	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/segments?done=deleted" {
+		t.Errorf("delete = %d %q", rec.Code, rec.Header().Get("Location"))
+	}
+	if rec = e.do(admin, http.MethodGet, segmentURL(dyn.ID), nil); rec.Code != http.StatusNotFound {
+		t.Errorf("deleted segment = %d, want 404", rec.Code)
+	}
+}
+
+// TestSegmentMarkupIsText: a segment name, a custom field label and a
+// typed value holding markup reach the list, the builder's data block and
+// the words as text, never as markup.
+func TestSegmentMarkupIsText(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, "sqlite"))
+	evil := `</script><script>alert(1)</script>`
+	if _, err := e.svc.CustomFields.CreateCustomField(sys(), crm.CustomFieldInput{Entity: ptr("contact"), Key: ptr("nick"), Label: ptr(evil), Type: ptr("text")}); err != nil {
+		t.Fatal(err)
+	}
+	sg := mustSegment(t, e, evil, crm.SegmentDynamic, `{"op":"and","groups":[{"op":"and","predicates":[{"field":"custom.nick","op":"eq","value":"`+strings.ReplaceAll(evil, `"`, `\"`)+`"}]}]}`)
+	admin := e.session(crm.RoleAdmin)
+	for _, path := range []string{"/segments", segmentURL(sg.ID), segmentURL(sg.ID) + "/edit"} {
+		rec := e.do(admin, http.MethodGet, path, nil)
+		if rec.Code != 200 || strings.Contains(rec.Body.String(), "<script>alert") {
+			t.Errorf("%s = %d, markup reached the page unescaped", path, rec.Code)
+		}
+	}
+	raw := doc(t, e.do(admin, http.MethodGet, segmentURL(sg.ID)+"/edit", nil)).Find("script#segment-catalog").Text()
+	var cat segCatalog
+	if err := json.Unmarshal([]byte(raw), &cat); err != nil || cat.Fields["custom.nick"].Label != evil {
+		t.Errorf("the custom field's label did not survive the data block as text: %v", err)
+	}
 }

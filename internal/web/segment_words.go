@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"strings"
 
@@ -72,11 +73,11 @@ func (w wordWriter) predicate(p segment.Predicate) string {
 			op = o
 		}
 	}
-	label := cmpOr(op.Label, p.Op)
+	label := cmp.Or(op.Label, p.Op)
 	if len(bytes.TrimSpace(p.Value)) > 0 && op.Input != "none" {
-		opts := f.Options
-		if len(op.Options) > 0 {
-			opts = op.Options
+		opts := w.cat.choices(f.Options, f.Source)
+		if op.Source != "" {
+			opts = w.cat.choices(nil, op.Source)
 		}
 		v := w.value(p.Value, op.Input, opts)
 		if op.Suffix != "" {
@@ -103,7 +104,7 @@ func (w wordWriter) predicate(p segment.Predicate) string {
 			params = append(params, pr.Label)
 			continue
 		}
-		params = append(params, pr.Label+": "+w.value(pv, pr.Input, pr.Options))
+		params = append(params, pr.Label+": "+w.value(pv, pr.Input, w.cat.choices(pr.Options, pr.Source)))
 	}
 	s := strings.Join(parts, " ")
 	if len(params) > 0 {

@@ -81,6 +81,18 @@
     return n;
   }
 
+  // choices are a part's options: its own, or those of the source it
+  // names (owners, products… sent once for the whole builder).
+  function choices(x) {
+    if (!x) {
+      return null;
+    }
+    if (x.options && x.options.length) {
+      return x.options;
+    }
+    return (x.source && cat.sources && cat.sources[x.source]) || null;
+  }
+
   function field(key) {
     return cat.fields[key] || null;
   }
@@ -333,14 +345,14 @@
         sel.appendChild(el("option", { value: "", text: t.choose, disabled: true, selected: p.value === null || p.value === undefined }));
       }
       var chosen = Array.isArray(p.value) ? p.value.map(String) : [display(p.value)];
-      (o.options || f.options || []).forEach(function (opt) {
+      var opts = choices(o) || choices(f) || [];
+      opts.forEach(function (opt) {
         sel.appendChild(el("option", { value: String(opt.v), selected: chosen.indexOf(String(opt.v)) >= 0, text: opt.l }));
       });
-      if ((o.options || f.options || []).length === 0) {
+      if (opts.length === 0) {
         sel.appendChild(el("option", { value: "", disabled: true, text: t.no_options }));
       }
       sel.addEventListener("change", function () {
-        var opts = o.options || f.options || [];
         if (kind === "enums") {
           p.value = Array.prototype.filter.call(sel.options, function (x) {
             return x.selected && x.value !== "";
@@ -354,15 +366,11 @@
       });
       return [sel];
     }
-    if (kind === "tags") {
-      var tags = el("input", { type: "text", value: (p.value || []).join(", "), "aria-label": label, "class": "seg-value", placeholder: t.tags_hint });
-      tags.addEventListener("input", function () {
-        p.value = tags.value.split(/[,،、]/).map(function (s) {
-          return s.trim();
-        }).filter(Boolean);
+    if (kind === "tags" || kind === "ids") {
+      return [listInput(kind, p.value, label, function (list) {
+        p.value = list;
         changed(false);
-      });
-      return [tags];
+      })];
     }
     if (/_range$/.test(kind)) {
       var base = kind.replace(/_range$/, "");
@@ -390,6 +398,22 @@
     return out;
   }
 
+  // listInput is a comma-separated list: words (tags, SKUs) or record
+  // ids, which the definition stores as numbers.
+  function listInput(kind, value, label, onList) {
+    var inp = el("input", { type: "text", value: (Array.isArray(value) ? value : []).join(", "), "aria-label": label, "class": "seg-value",
+      placeholder: t.tags_hint, inputmode: kind === "ids" ? "numeric" : null });
+    inp.addEventListener("input", function () {
+      onList(inp.value.split(/[,،、]/).map(function (x) {
+        x = latinDigits(x).trim();
+        return kind === "ids" && /^\d+$/.test(x) ? Number(x) : x;
+      }).filter(function (x) {
+        return x !== "";
+      }));
+    });
+    return inp;
+  }
+
   // paramInput draws one extra parameter of a predicate family (a time
   // window, "N times"); an empty input leaves the parameter out.
   function paramInput(p, pr, path) {
@@ -414,14 +438,14 @@
     if (pr.input === "enums") {
       inp = el("select", { id: id, "class": "seg-value", multiple: true });
       var have = (p[pr.key] || []).map(String);
-      (pr.options || []).forEach(function (opt) {
+      (choices(pr) || []).forEach(function (opt) {
         inp.appendChild(el("option", { value: String(opt.v), selected: have.indexOf(String(opt.v)) >= 0, text: opt.l }));
       });
       inp.addEventListener("change", function () {
         var vals = Array.prototype.filter.call(inp.options, function (x) {
           return x.selected;
         }).map(function (x) {
-          return scalar("enum", x.value, pr.options);
+          return scalar("enum", x.value, choices(pr));
         });
         if (vals.length) {
           p[pr.key] = vals;
@@ -433,11 +457,11 @@
     } else if (pr.input === "enum") {
       inp = el("select", { id: id, "class": "seg-value" });
       inp.appendChild(el("option", { value: "", text: t.any }));
-      (pr.options || []).forEach(function (opt) {
+      (choices(pr) || []).forEach(function (opt) {
         inp.appendChild(el("option", { value: String(opt.v), selected: display(p[pr.key]) === String(opt.v), text: opt.l }));
       });
       inp.addEventListener("change", function () {
-        var v = scalar("enum", inp.value, pr.options);
+        var v = scalar("enum", inp.value, choices(pr));
         if (v === null) {
           delete p[pr.key];
         } else {
@@ -445,6 +469,16 @@
         }
         changed(false);
       });
+    } else if (pr.input === "tags" || pr.input === "ids") {
+      inp = listInput(pr.input, p[pr.key], pr.label, function (list) {
+        if (list.length) {
+          p[pr.key] = list;
+        } else {
+          delete p[pr.key];
+        }
+        changed(false);
+      });
+      inp.id = id;
     } else {
       inp = textInput(pr.input, p[pr.key], pr.label, function (raw) {
         var v = scalar(pr.input, raw);
@@ -530,7 +564,8 @@
       signal: inflight ? inflight.signal : undefined
     }).then(function (res) {
       return res.text().then(function (html) {
-        return { ok: res.ok || res.status === 422, html: html };
+        // A redirect means the session ended (the login page came back).
+        return { ok: (res.ok || res.status === 422) && !res.redirected, html: html };
       });
     }).then(function (r) {
       if (mine !== seq) {
@@ -632,6 +667,17 @@
       }
     } catch (e) {
       // left as typed: the server names the problem on save
+    }
+  });
+  // Enter in a condition's input counts at once instead of saving the
+  // half-built segment.
+  tree.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && e.target.tagName === "INPUT") {
+      e.preventDefault();
+      clearTimeout(timer);
+      if (preview) {
+        fetchPreview();
+      }
     }
   });
   form.querySelectorAll("input[name=kind]").forEach(function (r) {
