@@ -11,8 +11,8 @@ import (
 // orders out of every customer's figures, like the sales report.
 
 // CohortFilter selects the acquisition cohorts: customers whose first
-// purchase falls in [From, To). Without dates: the last 24 months of
-// Calendar up to the last month with a purchase. Days are the windows of
+// purchase falls in [From, To). Without dates: the last 12 months of
+// Calendar up to the last month with a purchase (like the sales report). Days are the windows of
 // the never-returned shares (default 90, 180, 365).
 type CohortFilter struct {
 	From, To *time.Time

@@ -23,6 +23,7 @@ type customer struct {
 	retMsg, retStaff float64
 	msgCost, staff   float64
 	newMonth         int // month of the first purchase in the period, -1 if none
+	ownerKnown       bool
 }
 
 // Open-ended rates end on this day.
@@ -79,15 +80,22 @@ func (s *Store) econPurchases(ctx context.Context, sc *scope, rep *crm.Economics
 	from, to := q.arg(store.MS(sc.from)/dayMS), q.arg(store.MS(sc.to)/dayMS)
 	cur := q.arg(sc.currency)
 	var orders, revenue int64
-	err := s.eachRow(ctx, q, `SELECT x.contact_id, x.n, x.rev FROM (
+	owner := ""
+	if sc.owner != 0 {
+		owner = " AND ct.owner_id = " + q.arg(sc.owner)
+	}
+	err := s.eachRow(ctx, q, `SELECT x.contact_id, x.n, x.rev, ct.owner_id FROM (
   SELECT cd.contact_id, CAST(SUM(cd.orders) AS BIGINT) AS n, CAST(SUM(CASE WHEN cd.currency = `+cur+` THEN cd.revenue ELSE 0 END) AS BIGINT) AS rev
-  FROM customer_days cd WHERE cd.day >= `+from+` AND cd.day < `+to+` GROUP BY cd.contact_id) x`+sc.ownerJoin(q, "x.contact_id"),
+  FROM customer_days cd WHERE cd.day >= `+from+` AND cd.day < `+to+` GROUP BY cd.contact_id) x
+JOIN contacts ct ON ct.id = x.contact_id`+owner,
 		func(r *sql.Rows) error {
 			var id, n, rev int64
-			if err := r.Scan(&id, &n, &rev); err != nil {
+			var own sql.NullInt64
+			if err := r.Scan(&id, &n, &rev, &own); err != nil {
 				return err
 			}
 			c := get(id)
+			c.owner, c.ownerKnown = own, true
 			c.Orders += int(n)
 			c.Revenue += rev
 			orders += n
@@ -122,15 +130,22 @@ func (s *Store) econCOGS(ctx context.Context, sc *scope, rep *crm.EconomicsRepor
 	if sc.owner != 0 {
 		join = " JOIN contacts own ON own.id = o.contact_id AND own.owner_id = " + q.arg(sc.owner)
 	}
-	return s.eachRow(ctx, q, `WITH pc AS (SELECT key AS sku, day AS from_day,
-    COALESCE(LEAD(day) OVER (PARTITION BY key ORDER BY day), `+itoa(farDay)+`) AS to_day, amount, per
-  FROM costs WHERE kind = 'product' AND currency = `+cur+`)
-SELECT COALESCE(o.contact_id, 0),
-  CAST(SUM(CASE WHEN pc.sku IS NULL THEN 0 ELSE (CASE WHEN o.kind = 'credit' THEN -1 ELSE 1 END) * ((l.quantity * pc.amount + pc.per / 2) / pc.per) END) AS BIGINT),
-  CAST(SUM(CASE WHEN pc.sku IS NULL THEN (CASE WHEN o.kind = 'credit' THEN -l.quantity ELSE l.quantity END) ELSE 0 END) AS BIGINT)
-FROM orders o JOIN order_lines l ON l.order_id = o.id`+join+`
-LEFT JOIN pc ON pc.sku = l.sku AND o.placed_at >= pc.from_day * 86400000 AND o.placed_at < pc.to_day * 86400000
-WHERE o.placed_at >= `+from+` AND o.placed_at < `+to+` AND o.currency = `+cur+` AND (o.status IN `+purchased+` OR o.kind = 'credit')
+	// Orders are read in id order between the period's lowest and
+	// highest id (ids grow with time, so that is about the period's
+	// orders, read sequentially rather than by the placed_at index).
+	// Each line's cost is one seek in the costs key (kind, key, day,
+	// currency): the newest product cost on or before the order's day;
+	// -1 marks a line without one.
+	return s.eachRow(ctx, q, `SELECT contact_id, CAST(SUM(CASE WHEN cost < 0 THEN 0 ELSE sign * cost END) AS BIGINT),
+  CAST(SUM(CASE WHEN cost < 0 THEN sign * quantity ELSE 0 END) AS BIGINT)
+FROM (SELECT COALESCE(o.contact_id, 0) AS contact_id, CASE WHEN o.kind = 'credit' THEN -1 ELSE 1 END AS sign, l.quantity,
+    COALESCE((SELECT (l.quantity * c.amount + c.per / 2) / c.per FROM costs c
+      WHERE c.kind = 'product' AND c.key = l.sku AND c.day <= o.placed_at / 86400000 AND c.currency = `+cur+`
+      ORDER BY c.day DESC LIMIT 1), -1) AS cost
+  FROM orders o JOIN order_lines l ON l.order_id = o.id`+join+`
+  WHERE o.id BETWEEN (SELECT MIN(id) FROM orders WHERE placed_at >= `+from+` AND placed_at < `+to+`)
+    AND (SELECT MAX(id) FROM orders WHERE placed_at >= `+from+` AND placed_at < `+to+`)
+    AND o.placed_at >= `+from+` AND o.placed_at < `+to+` AND o.currency = `+cur+` AND (o.status IN `+purchased+` OR o.kind = 'credit')) x
 GROUP BY 1`, func(r *sql.Rows) error {
 		var id, cogs, uncosted int64
 		if err := r.Scan(&id, &cogs, &uncosted); err != nil {
@@ -342,6 +357,7 @@ WHERE cf.first_at >= `+from+` AND cf.first_at < `+to, func(r *sql.Rows) error {
 // segment and account manager and cuts the page of the list.
 func (s *Store) econGroups(ctx context.Context, sc *scope, rep *crm.EconomicsReport, custs map[int64]*customer, f crm.EconomicsFilter) error {
 	var retMsg, retStaff float64
+	var unknown []int // customers without purchases: their owners are read below
 	list := make([]crm.CustomerEconomics, 0, len(custs))
 	byOwner := map[int64]*crm.GroupEconomics{}
 	for id, c := range custs {
@@ -355,7 +371,15 @@ func (s *Store) econGroups(ctx context.Context, sc *scope, rep *crm.EconomicsRep
 		retMsg += c.retMsg
 		retStaff += c.retStaff
 		rep.Totals.Add(&c.Economics)
-		list = append(list, crm.CustomerEconomics{ContactID: id, Channel: c.channel, Economics: c.Economics})
+		ce := crm.CustomerEconomics{ContactID: id, Channel: c.channel, Economics: c.Economics}
+		if c.owner.Valid {
+			v := c.owner.Int64
+			ce.OwnerID = &v
+		}
+		if !c.ownerKnown {
+			unknown = append(unknown, len(list))
+		}
+		list = append(list, ce)
 	}
 	rep.Retention.RetentionMessages = int64(math.Round(retMsg))
 	rep.Retention.RetentionStaff = int64(math.Round(retStaff))
@@ -363,12 +387,11 @@ func (s *Store) econGroups(ctx context.Context, sc *scope, rep *crm.EconomicsRep
 	rep.Guests.Finish()
 	rep.Totals.Finish()
 	rep.CustomerCount = len(list)
-	// Owners of every customer in the list, for the account managers.
-	index := map[int64]int{}
+	index := make(map[int64]int, len(list))
 	for i := range list {
 		index[list[i].ContactID] = i
 	}
-	if err := s.contactInfo(ctx, list, index); err != nil {
+	if err := s.contactInfo(ctx, list, unknown); err != nil {
 		return err
 	}
 	for i := range list {
@@ -442,14 +465,17 @@ func sortCustomers(list []crm.CustomerEconomics, by string) {
 	})
 }
 
-// contactInfo reads the owners of the listed customers, in chunks.
-func (s *Store) contactInfo(ctx context.Context, list []crm.CustomerEconomics, index map[int64]int) error {
+// contactInfo reads the owners of the listed customers at the indexes
+// given (those without purchases in the period), in chunks.
+func (s *Store) contactInfo(ctx context.Context, list []crm.CustomerEconomics, at []int) error {
 	const chunk = 500
-	for start := 0; start < len(list); start += chunk {
+	for start := 0; start < len(at); start += chunk {
 		q := &query{}
 		var ph []string
-		for _, c := range list[start:min(start+chunk, len(list))] {
-			ph = append(ph, q.arg(c.ContactID))
+		index := map[int64]int{}
+		for _, i := range at[start:min(start+chunk, len(at))] {
+			ph = append(ph, q.arg(list[i].ContactID))
+			index[list[i].ContactID] = i
 		}
 		err := s.eachRow(ctx, q, `SELECT id, owner_id FROM contacts WHERE id IN (`+strings.Join(ph, ",")+`)`, func(r *sql.Rows) error {
 			var id int64
