@@ -359,4 +359,3 @@ func medianDays(hist map[int64]int) *float64 {
 	m := float64(a+b) / 2
 	return &m
 }
-
