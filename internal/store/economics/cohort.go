@@ -39,6 +39,11 @@ func (s *Store) CohortReport(ctx context.Context, f crm.CohortFilter) (*crm.Coho
 		return nil, err
 	}
 	rep := &crm.CohortReport{From: sc.from, To: sc.to, Currency: sc.currency, Calendar: sc.cal}
+	s, done, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	if err := s.cohortCells(ctx, sc, rep); err != nil {
 		return nil, err
 	}
@@ -245,15 +250,16 @@ func (s *Store) neverReturned(ctx context.Context, sc *scope, rep *crm.CohortRep
 	}
 	// The first order of each customer (the lowest id placed at its first
 	// purchase's time) is found once, in the index alone (a materialised
-	// CTE), then joined by primary key.
+	// CTE); its row is read only for customers without a source.
 	err := s.eachRow(ctx, q, `WITH f AS MATERIALIZED (SELECT cf.first_at, cf.second_day_at, ct.source,
     (SELECT MIN(o2.id) FROM orders o2 WHERE o2.contact_id = cf.contact_id AND o2.placed_at = cf.first_at) AS first_id
   FROM customer_firsts cf JOIN contacts ct ON ct.id = cf.contact_id
   WHERE cf.first_at >= `+from+` AND cf.first_at < `+to+owner+`)
 SELECT channel, sku, COUNT(*)`+sums.String()+` FROM (
-  SELECT f.first_at, f.second_day_at, COALESCE(NULLIF(LOWER(TRIM(f.source)), ''), o.channel, '') AS channel,
+  SELECT f.first_at, f.second_day_at,
+    COALESCE(NULLIF(LOWER(TRIM(f.source)), ''), (SELECT o.channel FROM orders o WHERE o.id = f.first_id), '') AS channel,
     COALESCE((SELECT l.sku FROM order_lines l WHERE l.order_id = f.first_id ORDER BY l.total DESC, l.sku LIMIT 1), '') AS sku
-  FROM f LEFT JOIN orders o ON o.id = f.first_id) x GROUP BY channel, sku`, func(r *sql.Rows) error {
+  FROM f) x GROUP BY channel, sku`, func(r *sql.Rows) error {
 		var channel, sku string
 		var n int
 		counts := make([]int, 2*len(days))

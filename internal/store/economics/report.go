@@ -45,6 +45,11 @@ func (s *Store) EconomicsReport(ctx context.Context, f crm.EconomicsFilter) (*cr
 		return nil, err
 	}
 	rep := &crm.EconomicsReport{From: sc.from, To: sc.to, Currency: sc.currency, Calendar: sc.cal, Restricted: sc.owner != 0}
+	s, done, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	custs := map[int64]*customer{}
 	get := func(id int64) *customer {
 		c := custs[id]
@@ -65,7 +70,7 @@ func (s *Store) EconomicsReport(ctx context.Context, f crm.EconomicsFilter) (*cr
 	if err := s.econGroups(ctx, sc, rep, custs, f); err != nil {
 		return nil, err
 	}
-	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM costs WHERE currency <> $1`, sc.currency).Scan(&rep.OtherCurrency); err != nil {
+	if err := s.rd.QueryRowContext(ctx, `SELECT COUNT(*) FROM costs WHERE currency <> $1`, sc.currency).Scan(&rep.OtherCurrency); err != nil {
 		return nil, s.db.MapErr(err)
 	}
 	return rep, nil
@@ -108,7 +113,7 @@ JOIN contacts ct ON ct.id = x.contact_id`+owner,
 	rep.Retention.ReturningPurchases = int(orders)
 	if sc.owner == 0 {
 		var n, rev int64
-		if err := s.db.Read().QueryRowContext(ctx, `SELECT COALESCE(CAST(SUM(orders) AS BIGINT), 0), COALESCE(CAST(SUM(CASE WHEN currency = $3 THEN revenue ELSE 0 END) AS BIGINT), 0)
+		if err := s.rd.QueryRowContext(ctx, `SELECT COALESCE(CAST(SUM(orders) AS BIGINT), 0), COALESCE(CAST(SUM(CASE WHEN currency = $3 THEN revenue ELSE 0 END) AS BIGINT), 0)
 FROM sales_days WHERE day >= $1 AND day < $2`, store.MS(sc.from)/dayMS, store.MS(sc.to)/dayMS, sc.currency).Scan(&n, &rev); err != nil {
 			return s.db.MapErr(err)
 		}
