@@ -177,19 +177,25 @@ func (s *Store) econMessages(ctx context.Context, sc *scope, rep *crm.EconomicsR
 	q := &query{}
 	from, to := q.arg(store.MS(sc.from)), q.arg(store.MS(sc.to))
 	cur := q.arg(sc.currency)
+	owner := ""
+	if sc.owner != 0 {
+		owner = " AND ct.owner_id = " + q.arg(sc.owner)
+	}
 	return s.eachRow(ctx, q, `WITH r AS (SELECT day AS from_day, COALESCE(LEAD(day) OVER (ORDER BY day), `+itoa(farDay)+`) AS to_day, amount, per
   FROM costs WHERE kind = 'message' AND key = 'email' AND currency = `+cur+`)
-SELECT m.contact_id, COALESCE(r.amount, 0), COALESCE(r.per, 1), CASE WHEN cf.first_at < m.sent_at THEN 1 ELSE 0 END, COUNT(*)
-FROM mail_outbox m`+sc.ownerJoin(q, "m.contact_id")+`
+SELECT m.contact_id, COALESCE(r.amount, 0), COALESCE(r.per, 1), CASE WHEN cf.first_at < m.sent_at THEN 1 ELSE 0 END, ct.owner_id, COUNT(*)
+FROM mail_outbox m JOIN contacts ct ON ct.id = m.contact_id`+owner+`
 LEFT JOIN r ON m.sent_at >= r.from_day * 86400000 AND m.sent_at < r.to_day * 86400000
 LEFT JOIN customer_firsts cf ON cf.contact_id = m.contact_id
 WHERE m.status = 'sent' AND m.sent_at >= `+from+` AND m.sent_at < `+to+` AND m.contact_id IS NOT NULL
-GROUP BY 1, 2, 3, 4`, func(r *sql.Rows) error {
+GROUP BY 1, 2, 3, 4, 5`, func(r *sql.Rows) error {
 		var id, amount, per, existing, n int64
-		if err := r.Scan(&id, &amount, &per, &existing, &n); err != nil {
+		var own sql.NullInt64
+		if err := r.Scan(&id, &amount, &per, &existing, &own, &n); err != nil {
 			return err
 		}
 		c := get(id)
+		c.owner, c.ownerKnown = own, true
 		cost := float64(n*amount) / float64(per)
 		c.Messages += int(n)
 		c.msgCost += cost
@@ -215,18 +221,20 @@ func (s *Store) econStaff(ctx context.Context, sc *scope, rep *crm.EconomicsRepo
 	return s.eachRow(ctx, q, `WITH r AS (SELECT key, day AS from_day, COALESCE(LEAD(day) OVER (PARTITION BY key ORDER BY day), `+itoa(farDay)+`) AS to_day, amount, per
   FROM costs WHERE kind = 'staff' AND currency = `+cur+`)
 SELECT a.contact_id, COALESCE(rk.amount, ra.amount, 0), COALESCE(rk.per, ra.per, 1),
-  CASE WHEN cf.first_at < a.occurred_at AND a.author_id = ct.owner_id THEN 1 ELSE 0 END, CAST(SUM(a.duration_sec) AS BIGINT)
+  CASE WHEN cf.first_at < a.occurred_at AND a.author_id = ct.owner_id THEN 1 ELSE 0 END, ct.owner_id, CAST(SUM(a.duration_sec) AS BIGINT)
 FROM activities a JOIN contacts ct ON ct.id = a.contact_id
 LEFT JOIN r rk ON rk.key = a.kind AND a.occurred_at >= rk.from_day * 86400000 AND a.occurred_at < rk.to_day * 86400000
 LEFT JOIN r ra ON ra.key = '*' AND a.occurred_at >= ra.from_day * 86400000 AND a.occurred_at < ra.to_day * 86400000
 LEFT JOIN customer_firsts cf ON cf.contact_id = a.contact_id
 WHERE a.occurred_at >= `+from+` AND a.occurred_at < `+to+` AND a.duration_sec > 0`+owner+`
-GROUP BY 1, 2, 3, 4`, func(r *sql.Rows) error {
+GROUP BY 1, 2, 3, 4, 5`, func(r *sql.Rows) error {
 		var id, amount, per, existing, sec int64
-		if err := r.Scan(&id, &amount, &per, &existing, &sec); err != nil {
+		var own sql.NullInt64
+		if err := r.Scan(&id, &amount, &per, &existing, &own, &sec); err != nil {
 			return err
 		}
 		c := get(id)
+		c.owner, c.ownerKnown = own, true
 		cost := float64(sec*amount) / float64(60*per)
 		c.StaffMinutes += sec
 		c.staff += cost
@@ -316,6 +324,7 @@ WHERE cf.first_at >= `+from+` AND cf.first_at < `+to, func(r *sql.Rows) error {
 			}
 			mine++
 			c := get(n.id)
+			c.owner, c.ownerKnown = n.owner, true
 			c.NewCustomers = 1
 			c.channel = k.channel
 			if len(news[k]) > 0 {
