@@ -123,7 +123,7 @@ func ValidEconomicsSort(s string) bool { return s == "" || slices.Contains(Econo
 //	cost_to_serve = message_cost + staff_cost
 //	profit       = margin − cost_to_serve − acquisition
 type Economics struct {
-	Customers    int   `json:"customers"`
+	Customers    int   `json:"customers" doc:"Customers with a purchase in the period (a contact with only costs, such as messages, counts in the list but not here)."`
 	Orders       int   `json:"orders" doc:"Purchases (credit notes are not)."`
 	NewCustomers int   `json:"new_customers" doc:"Customers whose first purchase fell in the period."`
 	Revenue      int64 `json:"revenue" doc:"Purchases net of credit notes."`
