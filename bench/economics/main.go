@@ -93,6 +93,13 @@ func run(dsn, work string, nOrders, runs int, reuse bool) error {
 		{"economics report (12 months, first page)", func() error { _, err := svc.EconomicsReport(sys, crm.EconomicsFilter{}); return err }},
 		{"cohort report, own-only user (1/10 of customers)", func() error { _, err := svc.CohortReport(own, crm.CohortFilter{}); return err }},
 		{"economics report, own-only user", func() error { _, err := svc.EconomicsReport(own, crm.EconomicsFilter{}); return err }},
+		{"analytics-home tiles: repeat trend + retention vs acquisition", func() error {
+			if _, err := svc.CohortReport(sys, crm.CohortFilter{TrendOnly: true}); err != nil {
+				return err
+			}
+			_, err := svc.EconomicsReport(sys, crm.EconomicsFilter{RetentionOnly: true})
+			return err
+		}},
 	} {
 		var times, cpus []time.Duration
 		for range runs {

@@ -18,6 +18,9 @@ type CohortFilter struct {
 	From, To *time.Time
 	Calendar Calendar
 	Days     []int
+	// TrendOnly computes the repeat-rate trend alone (the analytics
+	// home's tile), leaving the cohorts, gaps and never-returned shares out.
+	TrendOnly bool
 }
 
 // DefaultNeverDays are the windows of "never returned within N days".
@@ -108,6 +111,10 @@ type EconomicsFilter struct {
 	Sort   string
 	Limit  int
 	Offset int
+	// RetentionOnly computes retention vs acquisition alone (the
+	// analytics home's tile): no COGS, no customer, segment or manager
+	// figures.
+	RetentionOnly bool
 }
 
 // EconomicsSorts lists the sorts of the per-customer list.

@@ -44,6 +44,9 @@ func (s *Store) CohortReport(ctx context.Context, f crm.CohortFilter) (*crm.Coho
 		return nil, err
 	}
 	defer done()
+	if f.TrendOnly {
+		return rep, s.repeatTrend(ctx, sc, rep)
+	}
 	if err := s.cohortCells(ctx, sc, rep); err != nil {
 		return nil, err
 	}

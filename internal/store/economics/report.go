@@ -62,10 +62,26 @@ func (s *Store) EconomicsReport(ctx context.Context, f crm.EconomicsFilter) (*cr
 	steps := []func(context.Context, *scope, *crm.EconomicsReport, func(int64) *customer) error{
 		s.econPurchases, s.econCOGS, s.econMessages, s.econStaff, s.econAcquisition,
 	}
+	if f.RetentionOnly {
+		steps = []func(context.Context, *scope, *crm.EconomicsReport, func(int64) *customer) error{
+			s.econPurchases, s.econMessages, s.econStaff, s.econAcquisition,
+		}
+	}
 	for _, step := range steps {
 		if err := step(ctx, sc, rep, get); err != nil {
 			return nil, err
 		}
+	}
+	if f.RetentionOnly {
+		var msg, staff float64
+		for _, c := range custs {
+			msg += c.retMsg
+			staff += c.retStaff
+		}
+		rep.Retention.RetentionMessages = int64(math.Round(msg))
+		rep.Retention.RetentionStaff = int64(math.Round(staff))
+		rep.Retention.Finish()
+		return rep, nil
 	}
 	if err := s.econGroups(ctx, sc, rep, custs, f); err != nil {
 		return nil, err
