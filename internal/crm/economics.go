@@ -11,13 +11,16 @@ import (
 // orders out of every customer's figures, like the sales report.
 
 // CohortFilter selects the acquisition cohorts: customers whose first
-// purchase falls in [From, To). Without dates: the last 24 months of
-// Calendar up to the last month with a purchase. Days are the windows of
+// purchase falls in [From, To). Without dates: the last 12 months of
+// Calendar up to the last month with a purchase (like the sales report). Days are the windows of
 // the never-returned shares (default 90, 180, 365).
 type CohortFilter struct {
 	From, To *time.Time
 	Calendar Calendar
 	Days     []int
+	// TrendOnly computes the repeat-rate trend alone (the analytics
+	// home's tile), leaving the cohorts, gaps and never-returned shares out.
+	TrendOnly bool
 }
 
 // DefaultNeverDays are the windows of "never returned within N days".
@@ -108,6 +111,10 @@ type EconomicsFilter struct {
 	Sort   string
 	Limit  int
 	Offset int
+	// RetentionOnly computes retention vs acquisition alone (the
+	// analytics home's tile): no COGS, no customer, segment or manager
+	// figures.
+	RetentionOnly bool
 }
 
 // EconomicsSorts lists the sorts of the per-customer list.
@@ -123,7 +130,7 @@ func ValidEconomicsSort(s string) bool { return s == "" || slices.Contains(Econo
 //	cost_to_serve = message_cost + staff_cost
 //	profit       = margin − cost_to_serve − acquisition
 type Economics struct {
-	Customers    int   `json:"customers"`
+	Customers    int   `json:"customers" doc:"Customers with a purchase in the period (a contact with only costs, such as messages, counts in the list but not here)."`
 	Orders       int   `json:"orders" doc:"Purchases (credit notes are not)."`
 	NewCustomers int   `json:"new_customers" doc:"Customers whose first purchase fell in the period."`
 	Revenue      int64 `json:"revenue" doc:"Purchases net of credit notes."`

@@ -359,11 +359,11 @@ func loadEconomicsTiles(ctx context.Context, svc *crm.Services, l *i18n.Locale) 
 		return nil, nil
 	}
 	cal := calendarFor(l)
-	co, err := svc.Costs.CohortReport(ctx, crm.CohortFilter{Calendar: cal, Days: []int{90}})
+	co, err := svc.Costs.CohortReport(ctx, crm.CohortFilter{Calendar: cal, TrendOnly: true})
 	if err != nil {
 		return nil, err
 	}
-	ec, err := svc.Costs.EconomicsReport(ctx, crm.EconomicsFilter{Calendar: cal, Limit: 1})
+	ec, err := svc.Costs.EconomicsReport(ctx, crm.EconomicsFilter{Calendar: cal, RetentionOnly: true})
 	if err != nil {
 		return nil, err
 	}

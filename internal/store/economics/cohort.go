@@ -18,7 +18,7 @@ import (
 // the first (second_day_at), so a cohort cell counts the customers who
 // bought in that month on a later day than their first purchase.
 func (s *Store) CohortReport(ctx context.Context, f crm.CohortFilter) (*crm.CohortReport, error) {
-	sc, err := s.scope(ctx, f.From, f.To, f.Calendar, 24)
+	sc, err := s.scope(ctx, f.From, f.To, f.Calendar, 12)
 	if err != nil {
 		return nil, err
 	}
@@ -39,6 +39,14 @@ func (s *Store) CohortReport(ctx context.Context, f crm.CohortFilter) (*crm.Coho
 		return nil, err
 	}
 	rep := &crm.CohortReport{From: sc.from, To: sc.to, Currency: sc.currency, Calendar: sc.cal}
+	s, done, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	if f.TrendOnly {
+		return rep, s.repeatTrend(ctx, sc, rep)
+	}
 	if err := s.cohortCells(ctx, sc, rep); err != nil {
 		return nil, err
 	}
@@ -243,14 +251,18 @@ func (s *Store) neverReturned(ctx context.Context, sc *scope, rep *crm.CohortRep
 			g.counts[i] += c
 		}
 	}
-	err := s.eachRow(ctx, q, `SELECT channel, sku, COUNT(*)`+sums.String()+` FROM (
-  SELECT cf.first_at, cf.second_day_at,
-    COALESCE(NULLIF(LOWER(TRIM(ct.source)), ''), o.channel, '') AS channel,
-    COALESCE((SELECT l.sku FROM order_lines l WHERE l.order_id = o.id ORDER BY l.total DESC, l.sku LIMIT 1), '') AS sku
+	// The first order of each customer (the lowest id placed at its first
+	// purchase's time) is found once, in the index alone (a materialised
+	// CTE); its row is read only for customers without a source.
+	err := s.eachRow(ctx, q, `WITH f AS MATERIALIZED (SELECT cf.first_at, cf.second_day_at, ct.source,
+    (SELECT MIN(o2.id) FROM orders o2 WHERE o2.contact_id = cf.contact_id AND o2.placed_at = cf.first_at) AS first_id
   FROM customer_firsts cf JOIN contacts ct ON ct.id = cf.contact_id
-  LEFT JOIN orders o ON o.id = (SELECT o2.id FROM orders o2 WHERE o2.contact_id = cf.contact_id AND o2.placed_at = cf.first_at
-    AND o2.kind = 'order' AND o2.status IN `+purchased+` ORDER BY o2.id LIMIT 1)
-  WHERE cf.first_at >= `+from+` AND cf.first_at < `+to+owner+`) x GROUP BY channel, sku`, func(r *sql.Rows) error {
+  WHERE cf.first_at >= `+from+` AND cf.first_at < `+to+owner+`)
+SELECT channel, sku, COUNT(*)`+sums.String()+` FROM (
+  SELECT f.first_at, f.second_day_at,
+    COALESCE(NULLIF(LOWER(TRIM(f.source)), ''), (SELECT o.channel FROM orders o WHERE o.id = f.first_id), '') AS channel,
+    COALESCE((SELECT l.sku FROM order_lines l WHERE l.order_id = f.first_id ORDER BY l.total DESC, l.sku LIMIT 1), '') AS sku
+  FROM f) x GROUP BY channel, sku`, func(r *sql.Rows) error {
 		var channel, sku string
 		var n int
 		counts := make([]int, 2*len(days))

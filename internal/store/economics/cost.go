@@ -14,8 +14,15 @@ import (
 	"github.com/ecrm/ecrm/internal/store"
 )
 
-// Store implements crm.CostService on the one store.
-type Store struct{ db *store.DB }
+// Store implements crm.CostService on the one store. rd is a report's
+// read transaction (snapshot) when set, else the read pool is used.
+type Store struct {
+	db *store.DB
+	rd interface {
+		QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	}
+}
 
 // New returns the cost service of db.
 func New(db *store.DB) *Store { return &Store{db: db} }

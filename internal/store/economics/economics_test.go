@@ -344,3 +344,29 @@ func TestCostAudit(t *testing.T) {
 		}
 	})
 }
+
+// TestTileReports checks that the analytics home's cheap variants give
+// the same trend and retention figures as the full reports.
+func TestTileReports(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fx := setup(t, db)
+		from, to := day("2025-01-01"), day("2025-05-01")
+		ctx := storetest.System()
+		full, err := fx.svc.CohortReport(ctx, crm.CohortFilter{From: &from, To: &to})
+		must(t, err)
+		trend, err := fx.svc.CohortReport(ctx, crm.CohortFilter{From: &from, To: &to, TrendOnly: true})
+		must(t, err)
+		if len(trend.Cohorts) != 0 || len(trend.RepeatTrend) != len(full.RepeatTrend) || trend.RepeatTrend[3] != full.RepeatTrend[3] {
+			t.Errorf("trend only: %+v", trend.RepeatTrend)
+		}
+		econ, err := fx.svc.EconomicsReport(ctx, crm.EconomicsFilter{From: &from, To: &to})
+		must(t, err)
+		ret, err := fx.svc.EconomicsReport(ctx, crm.EconomicsFilter{From: &from, To: &to, RetentionOnly: true})
+		must(t, err)
+		a, b := econ.Retention, ret.Retention
+		if a.RetentionSpend != b.RetentionSpend || a.ReturningPurchases != b.ReturningPurchases || a.AcquisitionSpend != b.AcquisitionSpend ||
+			a.NewCustomers != b.NewCustomers || *a.CostPerNew != *b.CostPerNew || *a.CostPerReturning != *b.CostPerReturning || len(ret.Customers) != 0 {
+			t.Errorf("retention only %+v, full %+v", b, a)
+		}
+	})
+}

@@ -147,7 +147,13 @@ const purchased = `('paid', 'shipped', 'delivered')`
 
 // eachRow runs a built query, scanning every row with scan.
 func (s *Store) eachRow(ctx context.Context, q *query, sqlText string, scan func(*sql.Rows) error) error {
-	rows, err := s.db.Read().QueryContext(ctx, sqlText, q.args...)
+	var rows *sql.Rows
+	var err error
+	if s.rd != nil {
+		rows, err = s.rd.QueryContext(ctx, sqlText, q.args...)
+	} else {
+		rows, err = s.db.Read().QueryContext(ctx, sqlText, q.args...)
+	}
 	if err != nil {
 		return s.db.MapErr(err)
 	}
@@ -158,4 +164,27 @@ func (s *Store) eachRow(ctx context.Context, q *query, sqlText string, scan func
 		}
 	}
 	return rows.Err()
+}
+
+// snapshot returns a copy of the store whose report queries run in one
+// read transaction, so every figure of a report comes from the same
+// snapshot (repeatable read on PostgreSQL, where JIT compilation, which
+// cost seconds on these one-off queries, is switched off for it). done
+// ends the transaction.
+func (s *Store) snapshot(ctx context.Context) (*Store, func(), error) {
+	opts := &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
+	if s.db.Engine() != "postgres" {
+		opts = nil // the SQLite read pool is query_only; a transaction is a snapshot
+	}
+	tx, err := s.db.Read().BeginTx(ctx, opts)
+	if err != nil {
+		return nil, nil, s.db.MapErr(err)
+	}
+	if s.db.Engine() == "postgres" {
+		if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
+			tx.Rollback()
+			return nil, nil, s.db.MapErr(err)
+		}
+	}
+	return &Store{db: s.db, rd: tx}, func() { tx.Rollback() }, nil
 }

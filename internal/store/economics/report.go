@@ -23,6 +23,7 @@ type customer struct {
 	retMsg, retStaff float64
 	msgCost, staff   float64
 	newMonth         int // month of the first purchase in the period, -1 if none
+	ownerKnown       bool
 }
 
 // Open-ended rates end on this day.
@@ -44,6 +45,11 @@ func (s *Store) EconomicsReport(ctx context.Context, f crm.EconomicsFilter) (*cr
 		return nil, err
 	}
 	rep := &crm.EconomicsReport{From: sc.from, To: sc.to, Currency: sc.currency, Calendar: sc.cal, Restricted: sc.owner != 0}
+	s, done, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	custs := map[int64]*customer{}
 	get := func(id int64) *customer {
 		c := custs[id]
@@ -56,15 +62,31 @@ func (s *Store) EconomicsReport(ctx context.Context, f crm.EconomicsFilter) (*cr
 	steps := []func(context.Context, *scope, *crm.EconomicsReport, func(int64) *customer) error{
 		s.econPurchases, s.econCOGS, s.econMessages, s.econStaff, s.econAcquisition,
 	}
+	if f.RetentionOnly {
+		steps = []func(context.Context, *scope, *crm.EconomicsReport, func(int64) *customer) error{
+			s.econPurchases, s.econMessages, s.econStaff, s.econAcquisition,
+		}
+	}
 	for _, step := range steps {
 		if err := step(ctx, sc, rep, get); err != nil {
 			return nil, err
 		}
 	}
+	if f.RetentionOnly {
+		var msg, staff float64
+		for _, c := range custs {
+			msg += c.retMsg
+			staff += c.retStaff
+		}
+		rep.Retention.RetentionMessages = int64(math.Round(msg))
+		rep.Retention.RetentionStaff = int64(math.Round(staff))
+		rep.Retention.Finish()
+		return rep, nil
+	}
 	if err := s.econGroups(ctx, sc, rep, custs, f); err != nil {
 		return nil, err
 	}
-	if err := s.db.QueryRow(ctx, `SELECT COUNT(*) FROM costs WHERE currency <> $1`, sc.currency).Scan(&rep.OtherCurrency); err != nil {
+	if err := s.rd.QueryRowContext(ctx, `SELECT COUNT(*) FROM costs WHERE currency <> $1`, sc.currency).Scan(&rep.OtherCurrency); err != nil {
 		return nil, s.db.MapErr(err)
 	}
 	return rep, nil
@@ -79,15 +101,22 @@ func (s *Store) econPurchases(ctx context.Context, sc *scope, rep *crm.Economics
 	from, to := q.arg(store.MS(sc.from)/dayMS), q.arg(store.MS(sc.to)/dayMS)
 	cur := q.arg(sc.currency)
 	var orders, revenue int64
-	err := s.eachRow(ctx, q, `SELECT x.contact_id, x.n, x.rev FROM (
+	owner := ""
+	if sc.owner != 0 {
+		owner = " AND ct.owner_id = " + q.arg(sc.owner)
+	}
+	err := s.eachRow(ctx, q, `SELECT x.contact_id, x.n, x.rev, ct.owner_id FROM (
   SELECT cd.contact_id, CAST(SUM(cd.orders) AS BIGINT) AS n, CAST(SUM(CASE WHEN cd.currency = `+cur+` THEN cd.revenue ELSE 0 END) AS BIGINT) AS rev
-  FROM customer_days cd WHERE cd.day >= `+from+` AND cd.day < `+to+` GROUP BY cd.contact_id) x`+sc.ownerJoin(q, "x.contact_id"),
+  FROM customer_days cd WHERE cd.day >= `+from+` AND cd.day < `+to+` GROUP BY cd.contact_id) x
+JOIN contacts ct ON ct.id = x.contact_id`+owner,
 		func(r *sql.Rows) error {
 			var id, n, rev int64
-			if err := r.Scan(&id, &n, &rev); err != nil {
+			var own sql.NullInt64
+			if err := r.Scan(&id, &n, &rev, &own); err != nil {
 				return err
 			}
 			c := get(id)
+			c.owner, c.ownerKnown = own, true
 			c.Orders += int(n)
 			c.Revenue += rev
 			orders += n
@@ -100,7 +129,7 @@ func (s *Store) econPurchases(ctx context.Context, sc *scope, rep *crm.Economics
 	rep.Retention.ReturningPurchases = int(orders)
 	if sc.owner == 0 {
 		var n, rev int64
-		if err := s.db.Read().QueryRowContext(ctx, `SELECT COALESCE(CAST(SUM(orders) AS BIGINT), 0), COALESCE(CAST(SUM(CASE WHEN currency = $3 THEN revenue ELSE 0 END) AS BIGINT), 0)
+		if err := s.rd.QueryRowContext(ctx, `SELECT COALESCE(CAST(SUM(orders) AS BIGINT), 0), COALESCE(CAST(SUM(CASE WHEN currency = $3 THEN revenue ELSE 0 END) AS BIGINT), 0)
 FROM sales_days WHERE day >= $1 AND day < $2`, store.MS(sc.from)/dayMS, store.MS(sc.to)/dayMS, sc.currency).Scan(&n, &rev); err != nil {
 			return s.db.MapErr(err)
 		}
@@ -122,15 +151,22 @@ func (s *Store) econCOGS(ctx context.Context, sc *scope, rep *crm.EconomicsRepor
 	if sc.owner != 0 {
 		join = " JOIN contacts own ON own.id = o.contact_id AND own.owner_id = " + q.arg(sc.owner)
 	}
-	return s.eachRow(ctx, q, `WITH pc AS (SELECT key AS sku, day AS from_day,
-    COALESCE(LEAD(day) OVER (PARTITION BY key ORDER BY day), `+itoa(farDay)+`) AS to_day, amount, per
-  FROM costs WHERE kind = 'product' AND currency = `+cur+`)
-SELECT COALESCE(o.contact_id, 0),
-  CAST(SUM(CASE WHEN pc.sku IS NULL THEN 0 ELSE (CASE WHEN o.kind = 'credit' THEN -1 ELSE 1 END) * ((l.quantity * pc.amount + pc.per / 2) / pc.per) END) AS BIGINT),
-  CAST(SUM(CASE WHEN pc.sku IS NULL THEN (CASE WHEN o.kind = 'credit' THEN -l.quantity ELSE l.quantity END) ELSE 0 END) AS BIGINT)
-FROM orders o JOIN order_lines l ON l.order_id = o.id`+join+`
-LEFT JOIN pc ON pc.sku = l.sku AND o.placed_at >= pc.from_day * 86400000 AND o.placed_at < pc.to_day * 86400000
-WHERE o.placed_at >= `+from+` AND o.placed_at < `+to+` AND o.currency = `+cur+` AND (o.status IN `+purchased+` OR o.kind = 'credit')
+	// Orders are read in id order between the period's lowest and
+	// highest id (ids grow with time, so that is about the period's
+	// orders, read sequentially rather than by the placed_at index).
+	// Each line's cost is one seek in the costs key (kind, key, day,
+	// currency): the newest product cost on or before the order's day;
+	// -1 marks a line without one.
+	return s.eachRow(ctx, q, `SELECT contact_id, CAST(SUM(CASE WHEN cost < 0 THEN 0 ELSE sign * cost END) AS BIGINT),
+  CAST(SUM(CASE WHEN cost < 0 THEN sign * quantity ELSE 0 END) AS BIGINT)
+FROM (SELECT COALESCE(o.contact_id, 0) AS contact_id, CASE WHEN o.kind = 'credit' THEN -1 ELSE 1 END AS sign, l.quantity,
+    COALESCE((SELECT (l.quantity * c.amount + c.per / 2) / c.per FROM costs c
+      WHERE c.kind = 'product' AND c.key = l.sku AND c.day <= o.placed_at / 86400000 AND c.currency = `+cur+`
+      ORDER BY c.day DESC LIMIT 1), -1) AS cost
+  FROM orders o JOIN order_lines l ON l.order_id = o.id`+join+`
+  WHERE o.id BETWEEN (SELECT MIN(id) FROM orders WHERE placed_at >= `+from+` AND placed_at < `+to+`)
+    AND (SELECT MAX(id) FROM orders WHERE placed_at >= `+from+` AND placed_at < `+to+`)
+    AND o.placed_at >= `+from+` AND o.placed_at < `+to+` AND o.currency = `+cur+` AND (o.status IN `+purchased+` OR o.kind = 'credit')) x
 GROUP BY 1`, func(r *sql.Rows) error {
 		var id, cogs, uncosted int64
 		if err := r.Scan(&id, &cogs, &uncosted); err != nil {
@@ -157,19 +193,25 @@ func (s *Store) econMessages(ctx context.Context, sc *scope, rep *crm.EconomicsR
 	q := &query{}
 	from, to := q.arg(store.MS(sc.from)), q.arg(store.MS(sc.to))
 	cur := q.arg(sc.currency)
+	owner := ""
+	if sc.owner != 0 {
+		owner = " AND ct.owner_id = " + q.arg(sc.owner)
+	}
 	return s.eachRow(ctx, q, `WITH r AS (SELECT day AS from_day, COALESCE(LEAD(day) OVER (ORDER BY day), `+itoa(farDay)+`) AS to_day, amount, per
   FROM costs WHERE kind = 'message' AND key = 'email' AND currency = `+cur+`)
-SELECT m.contact_id, COALESCE(r.amount, 0), COALESCE(r.per, 1), CASE WHEN cf.first_at < m.sent_at THEN 1 ELSE 0 END, COUNT(*)
-FROM mail_outbox m`+sc.ownerJoin(q, "m.contact_id")+`
+SELECT m.contact_id, COALESCE(r.amount, 0), COALESCE(r.per, 1), CASE WHEN cf.first_at < m.sent_at THEN 1 ELSE 0 END, ct.owner_id, COUNT(*)
+FROM mail_outbox m JOIN contacts ct ON ct.id = m.contact_id`+owner+`
 LEFT JOIN r ON m.sent_at >= r.from_day * 86400000 AND m.sent_at < r.to_day * 86400000
 LEFT JOIN customer_firsts cf ON cf.contact_id = m.contact_id
 WHERE m.status = 'sent' AND m.sent_at >= `+from+` AND m.sent_at < `+to+` AND m.contact_id IS NOT NULL
-GROUP BY 1, 2, 3, 4`, func(r *sql.Rows) error {
+GROUP BY 1, 2, 3, 4, 5`, func(r *sql.Rows) error {
 		var id, amount, per, existing, n int64
-		if err := r.Scan(&id, &amount, &per, &existing, &n); err != nil {
+		var own sql.NullInt64
+		if err := r.Scan(&id, &amount, &per, &existing, &own, &n); err != nil {
 			return err
 		}
 		c := get(id)
+		c.owner, c.ownerKnown = own, true
 		cost := float64(n*amount) / float64(per)
 		c.Messages += int(n)
 		c.msgCost += cost
@@ -195,18 +237,20 @@ func (s *Store) econStaff(ctx context.Context, sc *scope, rep *crm.EconomicsRepo
 	return s.eachRow(ctx, q, `WITH r AS (SELECT key, day AS from_day, COALESCE(LEAD(day) OVER (PARTITION BY key ORDER BY day), `+itoa(farDay)+`) AS to_day, amount, per
   FROM costs WHERE kind = 'staff' AND currency = `+cur+`)
 SELECT a.contact_id, COALESCE(rk.amount, ra.amount, 0), COALESCE(rk.per, ra.per, 1),
-  CASE WHEN cf.first_at < a.occurred_at AND a.author_id = ct.owner_id THEN 1 ELSE 0 END, CAST(SUM(a.duration_sec) AS BIGINT)
+  CASE WHEN cf.first_at < a.occurred_at AND a.author_id = ct.owner_id THEN 1 ELSE 0 END, ct.owner_id, CAST(SUM(a.duration_sec) AS BIGINT)
 FROM activities a JOIN contacts ct ON ct.id = a.contact_id
 LEFT JOIN r rk ON rk.key = a.kind AND a.occurred_at >= rk.from_day * 86400000 AND a.occurred_at < rk.to_day * 86400000
 LEFT JOIN r ra ON ra.key = '*' AND a.occurred_at >= ra.from_day * 86400000 AND a.occurred_at < ra.to_day * 86400000
 LEFT JOIN customer_firsts cf ON cf.contact_id = a.contact_id
 WHERE a.occurred_at >= `+from+` AND a.occurred_at < `+to+` AND a.duration_sec > 0`+owner+`
-GROUP BY 1, 2, 3, 4`, func(r *sql.Rows) error {
+GROUP BY 1, 2, 3, 4, 5`, func(r *sql.Rows) error {
 		var id, amount, per, existing, sec int64
-		if err := r.Scan(&id, &amount, &per, &existing, &sec); err != nil {
+		var own sql.NullInt64
+		if err := r.Scan(&id, &amount, &per, &existing, &own, &sec); err != nil {
 			return err
 		}
 		c := get(id)
+		c.owner, c.ownerKnown = own, true
 		cost := float64(sec*amount) / float64(60*per)
 		c.StaffMinutes += sec
 		c.staff += cost
@@ -296,6 +340,7 @@ WHERE cf.first_at >= `+from+` AND cf.first_at < `+to, func(r *sql.Rows) error {
 			}
 			mine++
 			c := get(n.id)
+			c.owner, c.ownerKnown = n.owner, true
 			c.NewCustomers = 1
 			c.channel = k.channel
 			if len(news[k]) > 0 {
@@ -342,6 +387,7 @@ WHERE cf.first_at >= `+from+` AND cf.first_at < `+to, func(r *sql.Rows) error {
 // segment and account manager and cuts the page of the list.
 func (s *Store) econGroups(ctx context.Context, sc *scope, rep *crm.EconomicsReport, custs map[int64]*customer, f crm.EconomicsFilter) error {
 	var retMsg, retStaff float64
+	var unknown []int // customers without purchases: their owners are read below
 	list := make([]crm.CustomerEconomics, 0, len(custs))
 	byOwner := map[int64]*crm.GroupEconomics{}
 	for id, c := range custs {
@@ -355,7 +401,15 @@ func (s *Store) econGroups(ctx context.Context, sc *scope, rep *crm.EconomicsRep
 		retMsg += c.retMsg
 		retStaff += c.retStaff
 		rep.Totals.Add(&c.Economics)
-		list = append(list, crm.CustomerEconomics{ContactID: id, Channel: c.channel, Economics: c.Economics})
+		ce := crm.CustomerEconomics{ContactID: id, Channel: c.channel, Economics: c.Economics}
+		if c.owner.Valid {
+			v := c.owner.Int64
+			ce.OwnerID = &v
+		}
+		if !c.ownerKnown {
+			unknown = append(unknown, len(list))
+		}
+		list = append(list, ce)
 	}
 	rep.Retention.RetentionMessages = int64(math.Round(retMsg))
 	rep.Retention.RetentionStaff = int64(math.Round(retStaff))
@@ -363,12 +417,11 @@ func (s *Store) econGroups(ctx context.Context, sc *scope, rep *crm.EconomicsRep
 	rep.Guests.Finish()
 	rep.Totals.Finish()
 	rep.CustomerCount = len(list)
-	// Owners of every customer in the list, for the account managers.
-	index := map[int64]int{}
+	index := make(map[int64]int, len(list))
 	for i := range list {
 		index[list[i].ContactID] = i
 	}
-	if err := s.contactInfo(ctx, list, index); err != nil {
+	if err := s.contactInfo(ctx, list, unknown); err != nil {
 		return err
 	}
 	for i := range list {
@@ -442,14 +495,17 @@ func sortCustomers(list []crm.CustomerEconomics, by string) {
 	})
 }
 
-// contactInfo reads the owners of the listed customers, in chunks.
-func (s *Store) contactInfo(ctx context.Context, list []crm.CustomerEconomics, index map[int64]int) error {
+// contactInfo reads the owners of the listed customers at the indexes
+// given (those without purchases in the period), in chunks.
+func (s *Store) contactInfo(ctx context.Context, list []crm.CustomerEconomics, at []int) error {
 	const chunk = 500
-	for start := 0; start < len(list); start += chunk {
+	for start := 0; start < len(at); start += chunk {
 		q := &query{}
 		var ph []string
-		for _, c := range list[start:min(start+chunk, len(list))] {
-			ph = append(ph, q.arg(c.ContactID))
+		index := map[int64]int{}
+		for _, i := range at[start:min(start+chunk, len(at))] {
+			ph = append(ph, q.arg(list[i].ContactID))
+			index[list[i].ContactID] = i
 		}
 		err := s.eachRow(ctx, q, `SELECT id, owner_id FROM contacts WHERE id IN (`+strings.Join(ph, ",")+`)`, func(r *sql.Rows) error {
 			var id int64
