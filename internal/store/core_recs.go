@@ -6,7 +6,7 @@ import (
 	"github.com/ecrm/ecrm/internal/crm"
 )
 
-// The recommendation tables (migration 0019, store/recs) are derived from
+// The recommendation tables (migration 0018, store/recs) are derived from
 // the orders and the tracked product views: the export leaves them out and
 // a restore asks the rebuild job for a run once the order lines are back.
 func init() {

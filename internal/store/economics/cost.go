@@ -1,4 +1,4 @@
-// Package economics stores costs (migration 0018) and computes the cohort
+// Package economics stores costs (migration 0017) and computes the cohort
 // and economics reports from them and the sales rollups (migration 0011).
 package economics
 

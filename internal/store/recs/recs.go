@@ -2,7 +2,7 @@
 // order history and the tracked product views, has internal/recommend
 // build the item-to-item similarities and the best sellers, writes them
 // as one build of the product_similarity and product_popularity tables
-// (migration 0019), and answers lookups from the newest finished build.
+// (migration 0018), and answers lookups from the newest finished build.
 package recs
 
 import (
