@@ -27,6 +27,9 @@ type analyticsPage struct {
 	Run          *runView // the run whose scores are shown
 	Failed       *runView // a newer run that failed, if any
 	CanRecompute bool
+	// Economics are the repeat-rate and retention-vs-acquisition tiles
+	// (economics_report.go), nil without analytics:read.
+	Economics any
 }
 
 type groupRow struct {
@@ -131,6 +134,9 @@ func (s *server) analytics(w http.ResponseWriter, r *http.Request) error {
 	if latest, err := s.svc.Scores.LatestScoreRun(ctx); err == nil && latest.Status == "failed" && (rep.Run == nil || latest.ID > rep.Run.ID) {
 		p.Failed = s.runView(l, latest)
 	} else if err != nil && crm.ErrorCode(err) != crm.ENOTFOUND {
+		return err
+	}
+	if p.Economics, err = loadEconomicsTiles(ctx, s.svc, l); err != nil {
 		return err
 	}
 	if r.URL.Query().Get("requested") == "1" {

@@ -100,7 +100,7 @@ type recsRow struct {
 }
 
 func (s *server) recsAnalytics(w http.ResponseWriter, r *http.Request) error {
-	v := s.newView(r, "recs")
+	v := s.newView(r, "analytics")
 	v.Title = v.L.T("recs.page.title")
 	p := recsPage{}
 	b, err := s.svc.Recommendations.LatestRecsBuild(r.Context())
