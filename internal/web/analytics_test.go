@@ -20,7 +20,9 @@ func init() {
 // analyticsTargets: the analytics routes need no records.
 func analyticsTargets(t *testing.T, e *env, pattern string, tg *targets) (url.Values, bool) {
 	_, path, _ := strings.Cut(pattern, " ")
-	if !strings.HasPrefix(path, "/analytics") {
+	// The economics pages under /analytics have their own part.
+	if !strings.HasPrefix(path, "/analytics") || strings.HasPrefix(path, "/analytics/costs") ||
+		strings.HasPrefix(path, "/analytics/cohorts") || strings.HasPrefix(path, "/analytics/economics") {
 		return nil, false
 	}
 	return url.Values{}, true
