@@ -11,7 +11,6 @@ import (
 // Recommendations (analytics:read|write): item-to-item collaborative
 // filtering over co-purchases and co-views, for emails and the shop.
 
-
 const recommendationsDoc = "With `contact_id`: the contact's next best products, scored by summing the similarities of the products they bought " +
 	"(and, at half weight, viewed in the last 30 days) and never listing a product they already ordered; each item names its reasons " +
 	"(`bought` or `viewed` a similar product). With `sku` (or `product_id`): the products most often bought (and viewed) with it. " +

@@ -13,7 +13,6 @@ import (
 // churn risk), the model runs with their fitted parameters and holdout
 // check, recomputing now, and the value report.
 
-
 const scoreRunDoc = "The run record: `customers`, `bgnbd` {r, alpha, a, b, log_likelihood}, `gamma_gamma` {p, q, gamma, log_likelihood} " +
 	"(spend in minor units of the shop currency), `fit_ms`, the holdout check (the BG/NBD refitted without the last third of the " +
 	"history, at most 39 weeks, and its predicted against actual repeat purchase days, in total and per customer), and the run's " +
