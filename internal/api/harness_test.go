@@ -20,6 +20,7 @@ import (
 	"github.com/ecrm/ecrm/internal/crm"
 	"github.com/ecrm/ecrm/internal/store"
 	"github.com/ecrm/ecrm/internal/store/storetest"
+	"github.com/ecrm/ecrm/internal/wire"
 )
 
 // contract is the OpenAPI document loaded with kin-openapi, built once:
@@ -71,7 +72,7 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	loadContract(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", New(db.Services(), Options{Logger: log, Version: "test"}))
+	mux.Handle("/api/v1/", New(wire.Services(db), Options{Logger: log, Version: "test"}))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &env{t: t, db: db, srv: srv}

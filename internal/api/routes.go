@@ -143,4 +143,12 @@ func (s *server) routes(a huma.API) {
 	s.mailRoutes(a)
 	// Surveys (surveys.go).
 	s.surveyRoutes(a)
+	// Segments (segments.go).
+	s.segmentRoutes(a)
+	// Customer value scores and the value report (scores.go).
+	s.scoreRoutes(a)
+	// Costs and the cohort and economics reports (costs.go).
+	s.costRoutes(a)
+	// Recommendations (recommendations.go).
+	s.recommendationRoutes(a)
 }

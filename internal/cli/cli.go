@@ -43,6 +43,8 @@ Usage:
   ecrm apikey create --name N --scope S [--scope S …]
   ecrm import contacts|companies|consents FILE.csv [--encoding utf-8|shift_jis|windows-1256]
   ecrm import orders FILE [--format csv|cdnow] [--map field=Header,…] [--minor-units]
+  ecrm scores recompute [--as-of YYYY-MM-DD] [--discount-rate 0.10]
+  ecrm import costs FILE.csv [--dry-run] [--minor-units]
   ecrm export DIR
   ecrm restore DIR
   ecrm backup FILE
@@ -75,7 +77,7 @@ func Run(ctx context.Context, env Env) error {
 	// Commands made of two words (user add, import contacts) and version
 	// have no flag set of their own to answer --help with.
 	switch cmd {
-	case "user", "apikey", "import", "version":
+	case "user", "apikey", "import", "scores", "version":
 		if len(rest) > 0 && isHelp(rest[0]) {
 			for _, l := range usageLines(cmd) {
 				fmt.Fprintln(env.Stdout, "usage:", l)
@@ -102,7 +104,14 @@ func Run(ctx context.Context, env Env) error {
 		if len(rest) > 0 && rest[0] == "orders" {
 			return runImportOrders(ctx, env, rest[1:])
 		}
+		// Costs (import_costs.go).
+		if len(rest) > 0 && rest[0] == "costs" {
+			return runImportCosts(ctx, env, rest[1:])
+		}
 		return runImport(ctx, env, rest)
+	case "scores":
+		// Customer value models (scores.go).
+		return runScores(ctx, env, rest)
 	case "export":
 		return runExport(ctx, env, rest)
 	case "restore":

@@ -27,6 +27,8 @@ var subcommands = []struct {
 	{[]string{"import", "companies"}, true},
 	{[]string{"import", "consents"}, true},
 	{[]string{"import", "orders"}, true},
+	{[]string{"import", "costs"}, true},
+	{[]string{"scores", "recompute"}, true},
 	{[]string{"export"}, true},
 	{[]string{"restore"}, true},
 	{[]string{"backup"}, true},
@@ -34,6 +36,7 @@ var subcommands = []struct {
 	{[]string{"user"}, false},
 	{[]string{"apikey"}, false},
 	{[]string{"import"}, false},
+	{[]string{"scores"}, false},
 }
 
 // TestEverySubcommandHelp: --help and -h after every subcommand print its

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ecrm/ecrm/internal/crm"
 	"github.com/ecrm/ecrm/internal/store"
+	"github.com/ecrm/ecrm/internal/wire"
 )
 
 const importOrdersUsage = "usage: ecrm import orders FILE [--format csv|cdnow] [--map field=Header,…] [--minor-units] [--currency USD] [--source NAME] [--encoding …] [--timeline]" +
@@ -75,7 +76,8 @@ func runImportOrders(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("cannot open %s: %w", files[0], err)
 	}
 	defer f.Close()
-	rep, err := db.ImportOrders(system(ctx), f, crm.OrderFileOptions{Format: *format, Encoding: *enc, Mapping: m,
+	// Through wire: an import requests the jobs that depend on orders.
+	rep, err := wire.Services(db).OrderImports.ImportOrders(system(ctx), f, crm.OrderFileOptions{Format: *format, Encoding: *enc, Mapping: m,
 		MinorUnits: *minor, Currency: *currency, CustomerSource: *source, Timeline: *timeline,
 		DateFormat: *dateFormat, TimeZone: *tz, MaxRejects: *maxRejects})
 	if rep != nil {

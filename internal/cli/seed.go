@@ -139,6 +139,22 @@ func seedDemo(ctx context.Context, db *store.DB, contacts int, seed uint64) (*de
 	if err := seedCollect(ctx, db, browsers, g.Products(), now); err != nil {
 		return nil, err
 	}
+	// Costs: acquisition spend, product costs, rates (seed_costs.go).
+	if err := seedCosts(ctx, db, g.Products(), contacts, now); err != nil {
+		return nil, err
+	}
+	// Customer value scores of the order history (seed_scores.go).
+	if err := seedScores(ctx, db); err != nil {
+		return nil, err
+	}
+	// Similar items and next best products (seed_recs.go).
+	if err := seedRecs(ctx, db); err != nil {
+		return nil, err
+	}
+	// Segments last: some select on the scores (seed_segments.go).
+	if err := seedSegments(ctx, db); err != nil {
+		return nil, err
+	}
 	return &demoLogin{Email: staff[0].email, Password: pw, Others: strings.Join(others, ", ")}, nil
 }
 

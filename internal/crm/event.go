@@ -33,6 +33,7 @@ var EventTypes = []string{
 	EventOrderCreated, EventOrderStatusChanged, EventStockLow,
 	EventDealCreated, EventDealStageChanged, EventDealWon, EventDealLost,
 	EventConsentChanged,
+	EventSegmentEntered, EventSegmentLeft,
 }
 
 // ContactMerge is the data of a contact.merged event.

@@ -43,8 +43,16 @@ type Services struct {
 	Forms FormService
 	// NPS, CSAT and custom surveys (survey.go).
 	Surveys SurveyService
+	// Costs and the cohort and economics reports (cost.go, economics.go).
+	Costs CostService
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// Segments select people for every later feature (segment.go).
+	Segments SegmentService
+	// Customer value scores: RFM, BG/NBD, Gamma-Gamma, CLV (scores.go).
+	Scores ScoreService
+	// Recommendations: similar products and next best products (recommend.go).
+	Recommendations RecommendationService
 }
 
 // LinkService makes the links that act without a login (double opt-in,

@@ -42,7 +42,7 @@ type WebhookInput struct {
 	Description *string `json:"description,omitempty" maxLength:"500"`
 	// The enum repeats EventTypes for the OpenAPI document; a test keeps
 	// the two equal.
-	Events *[]string `json:"events,omitempty" maxItems:"50" enum:"*,contact.created,contact.updated,contact.deleted,contact.merged,contact.import_completed,order.created,order.status_changed,stock.low,deal.created,deal.stage_changed,deal.won,deal.lost,consent.changed" doc:"Event types to receive, or [\"*\"] for all (the default)."`
+	Events *[]string `json:"events,omitempty" maxItems:"50" enum:"*,contact.created,contact.updated,contact.deleted,contact.merged,contact.import_completed,order.created,order.status_changed,stock.low,deal.created,deal.stage_changed,deal.won,deal.lost,consent.changed,segment.entered,segment.left" doc:"Event types to receive, or [\"*\"] for all (the default)."`
 	Active *bool     `json:"active,omitempty"`
 }
 

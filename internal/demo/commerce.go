@@ -6,8 +6,39 @@ import (
 	"github.com/ecrm/ecrm/internal/crm"
 )
 
-// streamOrder keeps order draws apart from the other streams.
-const streamOrder uint64 = 0x6f72646572
+// streamOrder keeps order draws apart from the other streams;
+// streamTaste draws what a customer likes, so the products they buy
+// change without shifting the order dates, counts and statuses.
+const (
+	streamOrder uint64 = 0x6f72646572
+	streamTaste uint64 = 0x7461737465
+)
+
+// tastes are groups of products bought by the same kind of customer,
+// across categories as real baskets are (a Persian poetry reader also buys
+// Shajarian and saffron tea): three lines in four come from the
+// customer's taste, the rest from the whole shop by popularity. Without
+// them every product would go with every other, and "customers who
+// bought this also bought" would just be the best sellers.
+var tastes = [][]string{
+	{"CD-1001", "CD-1002", "VN-2001"},            // jazz and rock records
+	{"CD-1003", "BK-3001", "BK-3004", "TE-5002"}, // Persian culture
+	{"CD-1004", "BK-3002", "TE-5003"},            // Japan
+	{"TS-4001", "HD-4002", "SC-4003"},            // clothes
+	{"MG-5001", "CN-5004", "BK-3003", "SC-4003"}, // gifts for the home
+}
+
+// tasteWeights: how common each taste is among customers.
+var tasteWeights = []int{3, 3, 2, 3, 3}
+
+func bySKU(sku string) demoProduct {
+	for _, p := range catalogue {
+		if p.sku == sku {
+			return p
+		}
+	}
+	panic("demo: no product " + sku)
+}
 
 // DemoCurrency is the demo shop's currency.
 const DemoCurrency = "EUR"
@@ -99,6 +130,8 @@ func (g *Generator) Orders(i int, stage string, now time.Time) []DemoOrder {
 	for k := range ages {
 		ages[k] = r.between(minAgeDays, maxAgeDays)
 	}
+	taste := newRNG(g.seed, i, streamTaste)
+	liked := tastes[taste.weighted(tasteWeights)]
 	out := make([]DemoOrder, 0, n)
 	for k := range n {
 		at := now.AddDate(0, 0, -ages[k]).Add(-time.Duration(r.between(0, 36000)) * time.Second)
@@ -115,6 +148,9 @@ func (g *Generator) Orders(i int, stage string, now time.Time) []DemoOrder {
 		}
 		for range r.between(1, 3) {
 			p := catalogue[r.skewed(len(catalogue))]
+			if taste.chance(0.75) {
+				p = bySKU(liked[taste.intn(len(liked))])
+			}
 			li := crm.OrderLineInput{SKU: p.sku, Quantity: int64(r.between(1, 2))}
 			for _, opt := range p.options {
 				if opt.Type == "select" {

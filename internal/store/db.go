@@ -118,7 +118,11 @@ func open(ctx context.Context, dsn string) (*DB, error) {
 			w.Close()
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
-		r, err := sql.Open("sqlite", u+common+"&_pragma=cache_size(-12000)&_pragma=query_only(1)")
+		// The read pool memory-maps the file: a read served from the OS
+		// page cache then costs no system call, and every write resets a
+		// reader's own page cache, so large reads (segment counts over a
+		// million contacts) would otherwise re-read their pages with pread.
+		r, err := sql.Open("sqlite", u+common+"&_pragma=cache_size(-12000)&_pragma=mmap_size(4294967296)&_pragma=query_only(1)")
 		if err != nil {
 			w.Close()
 			return nil, err

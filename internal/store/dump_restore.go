@@ -137,6 +137,9 @@ func (db *DB) afterRestore(ctx context.Context, t DumpTable) error {
 	if err := db.rebuildRollups(ctx, t.Name); err != nil {
 		return db.mapErr(err)
 	}
+	if err := db.requestRestoreJobs(ctx, t.Name); err != nil {
+		return db.mapErr(err)
+	}
 	switch {
 	case db.dialect.name() == "sqlite" && t.Name == "contacts":
 		_, err := db.write.ExecContext(ctx, `INSERT INTO contacts_fts (contacts_fts) VALUES ('rebuild')`)

@@ -200,6 +200,12 @@ func (t *Transfer) RestoreDir(ctx context.Context, dir string) error {
 			return fmt.Errorf("restore %s: %w", tab.Name, err)
 		}
 	}
+	// Derived tables travel in no export: the customer scores are
+	// refitted from the restored orders by the score job, at the next tick
+	// of a server (or `ecrm scores recompute`).
+	if err := t.db.RequestJob(ctx, crm.JobScores); err != nil {
+		return err
+	}
 	after, _ := json.Marshal(map[string]any{"exported_at": m.ExportedAt, "engine": m.Engine})
 	return t.svc.Audit.RecordAudit(ctx, crm.AuditEntry{Action: "restore", Entity: "database", After: string(after)})
 }

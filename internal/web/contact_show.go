@@ -23,6 +23,7 @@ type recordPage struct {
 	Purchases  purchaseBlock   // purchase facts and latest orders (purchases.go)
 	Deals      dealBlock       // the deals block of the record (deal_show.go)
 	Surveys    *contactSurveys // survey answers and sending (survey_send.go)
+	Scores     *contactScores  // customer value scores (analytics.go)
 }
 
 // timeline is one page of entries plus the URL of the next page.
@@ -80,6 +81,10 @@ func (s *server) contactShow(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Survey answers of the contact (survey_send.go).
 	if rp.Surveys, err = s.contactSurveySection(r, c); err != nil {
+		return err
+	}
+	// Customer value scores of the contact (analytics.go).
+	if rp.Scores, err = s.scoreSection(r, id); err != nil {
 		return err
 	}
 	// Purchases of the contact (purchases.go).

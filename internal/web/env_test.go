@@ -17,6 +17,7 @@ import (
 	"github.com/ecrm/ecrm/internal/crm"
 	"github.com/ecrm/ecrm/internal/store"
 	"github.com/ecrm/ecrm/internal/store/storetest"
+	"github.com/ecrm/ecrm/internal/wire"
 )
 
 // env is a console over a real, fresh database with one user per role.
@@ -31,7 +32,7 @@ type env struct {
 
 func newEnv(t *testing.T, db *store.DB) *env {
 	t.Helper()
-	e := &env{t: t, db: db, svc: db.Services(), users: map[crm.Role]*crm.User{}}
+	e := &env{t: t, db: db, svc: wire.Services(db), users: map[crm.Role]*crm.User{}}
 	var err error
 	e.srv, err = newServer(e.svc, Options{Transfer: &fakeTransfer{svc: e.svc}})
 	if err != nil {

@@ -155,6 +155,19 @@ func (s *server) routeTable() []route {
 
 		// Sales dashboard (report.go).
 		auth("GET /reports/sales", s.salesReport, p(crm.ResReports, R)),
+		// Analytics home: customer value scores, the call list, the model (analytics.go).
+		auth("GET /analytics", s.analytics, p(crm.ResAnalytics, R)),
+		auth("POST /analytics/recompute", s.analyticsRecompute, p(crm.ResAnalytics, W)),
+		// Cohorts, economics and costs (economics_*.go): costs are money the
+		// business spent, so their page needs costs:read besides analytics.
+		auth("GET /analytics/cohorts", s.cohortReport, p(crm.ResAnalytics, R)),
+		auth("GET /analytics/economics", s.economicsReport, p(crm.ResAnalytics, R)),
+		auth("GET /analytics/costs", s.costsList, p(crm.ResCosts, R)),
+		auth("POST /analytics/costs", s.costCreate, p(crm.ResCosts, W)),
+		auth("POST /analytics/costs/import", s.costImport, p(crm.ResCosts, W), p(crm.ResImport, W)),
+		auth("GET /analytics/costs/{id}/edit", s.costEdit, p(crm.ResCosts, W)),
+		auth("POST /analytics/costs/{id}", s.costUpdate, p(crm.ResCosts, W)),
+		auth("POST /analytics/costs/{id}/delete", s.costDelete, p(crm.ResCosts, W)),
 		// Historical order import (report_import.go): unknown customers become contacts.
 		auth("GET /import/orders", s.orderImportForm, p(crm.ResImport, W), p(crm.ResOrders, W), p(crm.ResContacts, W)),
 		auth("POST /import/orders", s.orderImport, p(crm.ResImport, W), p(crm.ResOrders, W), p(crm.ResContacts, W)),
@@ -221,12 +234,41 @@ func (s *server) routeTable() []route {
 		auth("GET /forms/{id}/delete", s.formDeleteConfirm, p(crm.ResForms, W)),
 		auth("POST /forms/{id}/delete", s.formDelete, p(crm.ResForms, W)),
 
+		// Segments (segment*.go): the builder and its live count, the list,
+		// the member page and its bulk actions. Bulk tagging and owners
+		// change contacts; adding to or removing from a list needs
+		// segments:write and exporting export:write, which the service checks.
+		auth("GET /segments", s.segmentList, p(crm.ResSegments, R)),
+		auth("GET /segments/new", s.segmentNew, p(crm.ResSegments, W)),
+		auth("POST /segments", s.segmentCreate, p(crm.ResSegments, W)),
+		auth("POST /segments/preview", s.segmentPreview, p(crm.ResSegments, R)),
+		auth("GET /segments/{id}", s.segmentShow, p(crm.ResSegments, R)),
+		auth("GET /segments/{id}/edit", s.segmentEdit, p(crm.ResSegments, W)),
+		auth("POST /segments/{id}", s.segmentUpdate, p(crm.ResSegments, W)),
+		auth("POST /segments/{id}/refresh", s.segmentRefresh, p(crm.ResSegments, W)),
+		auth("POST /segments/{id}/members", s.segmentAddMembers, p(crm.ResSegments, W)),
+		auth("POST /segments/{id}/bulk", s.segmentBulk, p(crm.ResSegments, R), p(crm.ResContacts, W)),
+		auth("GET /segments/{id}/export.csv", s.segmentExport, p(crm.ResSegments, R), p(crm.ResExport, W)),
+		auth("GET /segments/{id}/delete", s.segmentDeleteConfirm, p(crm.ResSegments, W)),
+		auth("POST /segments/{id}/delete", s.segmentDelete, p(crm.ResSegments, W)),
+		// "Add to list" on the contact list: the picker is loaded into the
+		// bulk form, whose selected rows it posts.
+		auth("GET /segments/picker", s.segmentPicker, p(crm.ResSegments, W)),
+		auth("POST /contacts/bulk/list", s.contactBulkList, p(crm.ResContacts, R), p(crm.ResSegments, W)),
+
 		// Mail: SMTP settings, test send and the outbox (mail.go): admins only.
 		auth("GET /admin/mail", s.adminMail, p(crm.ResMail, R)),
 		auth("POST /admin/mail", s.adminMailUpdate, p(crm.ResMail, W)),
 		auth("POST /admin/mail/test", s.adminMailTest, p(crm.ResMail, W)),
 		auth("POST /admin/mail/outbox/{id}/retry", s.adminMailRetry, p(crm.ResMail, W)),
 		auth("POST /admin/mail/outbox/retry-failed", s.adminMailRetryFailed, p(crm.ResMail, W)),
+
+		// Recommendations (recs.go): the 360 page's and the product page's
+		// panels, and the evaluation page; rebuilding is analytics:write.
+		auth("GET /contacts/{id}/recommendations", s.contactRecs, p(crm.ResContacts, R), p(crm.ResAnalytics, R)),
+		auth("GET /products/{id}/recommendations", s.productRecs, p(crm.ResProducts, R), p(crm.ResAnalytics, R)),
+		auth("GET /analytics/recommendations", s.recsAnalytics, p(crm.ResAnalytics, R)),
+		auth("POST /analytics/recommendations/rebuild", s.recsRebuild, p(crm.ResAnalytics, W)),
 	}
 }
 
