@@ -47,7 +47,13 @@ func segmentTargets(t *testing.T, e *env, pattern string, tg *targets) (url.Valu
 		return nil, false
 	}
 	n := seq.Add(1)
-	kind, def := crm.SegmentDynamic, vipDef
+	// Each case's segment selects its own member by a tag of its own: the
+	// matrix makes hundreds of segments, and one over every "vip" contact
+	// so far would make every later fill (and its segment.entered webhooks
+	// to the matrix's endpoints) grow with the run.
+	tag := fmt.Sprintf("matrix%d", n)
+	caseDef := `{"op":"and","groups":[{"op":"and","predicates":[{"field":"contact.tags","op":"has_any","value":["` + tag + `"]}]}]}`
+	kind, def := crm.SegmentDynamic, caseDef
 	if strings.HasSuffix(path, "/members") || strings.HasSuffix(path, "/bulk") || path == "/contacts/bulk/list" {
 		kind, def = crm.SegmentStatic, ""
 	}
@@ -58,7 +64,7 @@ func segmentTargets(t *testing.T, e *env, pattern string, tg *targets) (url.Valu
 	tg.ids["/segments/{id}"] = sg.ID
 	member := tg.contact
 	if member == 0 {
-		c, err := e.svc.Contacts.CreateContact(sys(), crm.ContactInput{FirstName: ptr("Mia"), LastName: ptr(fmt.Sprint("Member", n)), Tags: &[]string{"vip"}})
+		c, err := e.svc.Contacts.CreateContact(sys(), crm.ContactInput{FirstName: ptr("Mia"), LastName: ptr(fmt.Sprint("Member", n)), Tags: &[]string{tag}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,11 +78,11 @@ func segmentTargets(t *testing.T, e *env, pattern string, tg *targets) (url.Valu
 	id := itoa(member)
 	switch pattern {
 	case "POST /segments":
-		return url.Values{"name": {fmt.Sprintf("New %d", n)}, "kind": {"dynamic"}, "definition": {vipDef}}, true
+		return url.Values{"name": {fmt.Sprintf("New %d", n)}, "kind": {"dynamic"}, "definition": {caseDef}}, true
 	case "POST /segments/preview":
-		return url.Values{"definition": {vipDef}}, true
+		return url.Values{"definition": {caseDef}}, true
 	case "POST /segments/{id}":
-		return url.Values{"name": {fmt.Sprintf("Renamed %d", n)}, "definition": {vipDef}}, true
+		return url.Values{"name": {fmt.Sprintf("Renamed %d", n)}, "definition": {caseDef}}, true
 	case "POST /segments/{id}/members":
 		return url.Values{"ids": {id}}, true
 	case "POST /segments/{id}/bulk":
