@@ -74,3 +74,8 @@ func FromMS(v int64) time.Time { return fromMS(v) }
 
 // ShopCurrency is the shop's currency (settings), in a transaction.
 func (tx *Tx) ShopCurrency(ctx context.Context) (string, error) { return tx.shopCurrency(ctx) }
+
+// MedianDays is the median of a histogram of days (the mean of the two
+// middle values of an even count), nil when it is empty: the sales and
+// cohort reports' time to a second purchase.
+func MedianDays(hist map[int64]int) *float64 { return medianDays(hist) }

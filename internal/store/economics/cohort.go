@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -214,7 +213,7 @@ WHERE cf.first_at >= `+from+` AND cf.first_at < `+to+` AND cf.second_day_at < `+
 	if err != nil {
 		return err
 	}
-	rep.MedianDaysToTwo = medianDays(hist)
+	rep.MedianDaysToTwo = store.MedianDays(hist)
 	return nil
 }
 
@@ -337,34 +336,4 @@ func (s *Store) productNames(ctx context.Context, groups []crm.NeverReturnedGrou
 		groups[i].Name = names[groups[i].Key]
 	}
 	return err
-}
-
-// medianDays is the median of a histogram of days, nil when empty.
-func medianDays(hist map[int64]int) *float64 {
-	n := 0
-	keys := make([]int64, 0, len(hist))
-	for d, c := range hist {
-		n += c
-		keys = append(keys, d)
-	}
-	if n == 0 {
-		return nil
-	}
-	slices.Sort(keys)
-	lo, hi := (n-1)/2, n/2
-	var a, b int64
-	seen := 0
-	for _, d := range keys {
-		next := seen + hist[d]
-		if lo >= seen && lo < next {
-			a = d
-		}
-		if hi >= seen && hi < next {
-			b = d
-			break
-		}
-		seen = next
-	}
-	m := float64(a+b) / 2
-	return &m
 }
