@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -107,34 +106,10 @@ type costImportOutput struct{ Body *crm.CostImportReport }
 // registerCostImport is handle for the cost file upload (the body is the
 // CSV, or the "file" part of a multipart form), like the order import.
 func registerCostImport(s *server, a huma.API, o operation) {
-	ho := o.Operation
-	ho.MaxBodyBytes = maxImportBody
-	ho.SkipValidateBody = true
-	scopes := make([]string, len(o.perms))
-	for i, p := range o.perms {
-		scopes[i] = p.String()
-	}
-	ho.Security = []map[string][]string{{"bearer": scopes}}
-	ho.Description = "The file is the request body (text/csv), or the \"file\" part of a multipart form, with the header " +
-		"kind,key,date,amount and optionally currency, per, note (see create-cost for their meaning; amounts in major units such as 1250.00 " +
-		"unless minor_units). Lines whose kind, key, date and currency are stored already update that cost, so importing a file twice changes " +
-		"nothing. A file with any rejected line (listed with its line and field) stores nothing.\n\nRequires scope " + strings.Join(scopes, " and ") + " (or `*`)."
-	ho.RequestBody = &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
-		"multipart/form-data": {Schema: &huma.Schema{Type: "object", Properties: map[string]*huma.Schema{
-			"file": {Type: "string", Format: "binary", Description: "the cost file"}}}},
-	}}
-	ho.Errors = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestEntityTooLarge,
-		http.StatusUnprocessableEntity, http.StatusTooManyRequests, http.StatusInternalServerError}
-	ho.Middlewares = huma.Middlewares{func(ctx huma.Context, next func(huma.Context)) {
-		actor := crm.ActorFrom(ctx.Context())
-		for _, p := range o.perms {
-			if !actor.Can(p) {
-				huma.WriteErr(a, ctx, http.StatusForbidden, "")
-				return
-			}
-		}
-		next(ctx)
-	}}
+	ho := uploadOperation(a, o, "The file is the request body (text/csv), or the \"file\" part of a multipart form, with the header "+
+		"kind,key,date,amount and optionally currency, per, note (see create-cost for their meaning; amounts in major units such as 1250.00 "+
+		"unless minor_units). Lines whose kind, key, date and currency are stored already update that cost, so importing a file twice changes "+
+		"nothing. A file with any rejected line (listed with its line and field) stores nothing.", "the cost file")
 	huma.Register(a, ho, func(ctx context.Context, in *costImportInput) (*costImportOutput, error) {
 		body, err := uploadedFile(in.ContentType, in.RawBody)
 		if err == nil {

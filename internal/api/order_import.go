@@ -96,10 +96,11 @@ func uploadedFile(contentType string, body []byte) (io.Reader, error) {
 	}
 }
 
-// registerOrderImport is handle for an upload: the same permission check
-// and error mapping, with a body limit for files, and the multipart form
-// documented beside the raw CSV body.
-func registerOrderImport(s *server, a huma.API, o operation) {
+// uploadOperation is o made ready for a file upload: a body limit for
+// files, no JSON decoding, the multipart form documented beside the raw
+// CSV body, and the same permission check and errors as every route.
+// desc starts the description; the required scopes are appended.
+func uploadOperation(a huma.API, o operation, desc, fileDesc string) huma.Operation {
 	ho := o.Operation
 	ho.MaxBodyBytes = maxImportBody
 	// The body is a file, not JSON: huma must not try to decode it.
@@ -109,12 +110,10 @@ func registerOrderImport(s *server, a huma.API, o operation) {
 		scopes[i] = p.String()
 	}
 	ho.Security = []map[string][]string{{"bearer": scopes}}
-	ho.Description = "The file is the request body (text/csv), or the \"file\" part of a multipart form. " +
-		"Everything is stored in one transaction; orders whose external id was imported before are skipped. " +
-		"Unknown customers become contacts, so contacts:write is needed too.\n\nRequires scope " + strings.Join(scopes, " and ") + " (or `*`)."
+	ho.Description = desc + "\n\nRequires scope " + strings.Join(scopes, " and ") + " (or `*`)."
 	ho.RequestBody = &huma.RequestBody{Required: true, Content: map[string]*huma.MediaType{
 		"multipart/form-data": {Schema: &huma.Schema{Type: "object", Properties: map[string]*huma.Schema{
-			"file": {Type: "string", Format: "binary", Description: "the order file"}}}},
+			"file": {Type: "string", Format: "binary", Description: fileDesc}}}},
 	}}
 	ho.Errors = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusRequestEntityTooLarge,
 		http.StatusUnprocessableEntity, http.StatusTooManyRequests, http.StatusInternalServerError}
@@ -128,6 +127,14 @@ func registerOrderImport(s *server, a huma.API, o operation) {
 		}
 		next(ctx)
 	}}
+	return ho
+}
+
+// registerOrderImport registers the order file upload.
+func registerOrderImport(s *server, a huma.API, o operation) {
+	ho := uploadOperation(a, o, "The file is the request body (text/csv), or the \"file\" part of a multipart form. "+
+		"Everything is stored in one transaction; orders whose external id was imported before are skipped. "+
+		"Unknown customers become contacts, so contacts:write is needed too.", "the order file")
 	huma.Register(a, ho, func(ctx context.Context, in *orderImportInput) (*orderImportOutput, error) {
 		out, err := s.importOrders(ctx, in)
 		if err != nil {
